@@ -1,0 +1,58 @@
+# coderlib — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.coderlib-installed
+APP    ?= 02_coding_practice
+PORT   ?= 8866
+NBVAL  := --nbval --nbval-kernel-name coderlib --nbval-sanitize-with tests/nbval_sanitize.cfg \
+          --nbval-cell-timeout 900
+
+.PHONY: help setup run test lint lab app refresh bench clean
+
+help:
+	@echo "make run     - set up .venv and run every notebook headless into build/"
+	@echo "make test    - set up .venv and run the whole test suite (notebooks included)"
+	@echo "make lab     - open JupyterLab on the notebooks"
+	@echo "make app     - serve the trainee app with Voila on 127.0.0.1:$(PORT) (APP=$(APP))"
+	@echo "make refresh - re-execute notebooks in place (after changing their outputs)"
+	@echo "make bench   - run the benchmarks in bench/"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' 2>/dev/null || \
+	  { echo "coderlib needs python3 >= 3.10 (found: $$($(PYTHON) --version 2>&1 || echo none)); install it or run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name coderlib --display-name "Python (coderlib)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/coderlib notebooks run
+
+test: $(STAMP)
+	$(BIN)/ruff check coderlib tests bench scripts
+	$(BIN)/coderlib exercises validate exercises
+	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+
+lint: $(STAMP)
+	$(BIN)/ruff check coderlib tests bench scripts
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks
+
+app: $(STAMP)
+	$(BIN)/voila notebooks/$(APP).ipynb --Voila.ip=127.0.0.1 --port=$(PORT) --no-browser
+
+refresh: $(STAMP)
+	$(BIN)/coderlib notebooks refresh
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache
