@@ -1,0 +1,139 @@
+"""Group a whole table of encounters (one row per encounter).
+
+Columns: ``id`` (optional), ``pdx``, ``sdx`` (``;``-separated, ``CODE:N`` for a POA other
+than Y, or a list), ``proc`` (or ``procedures``; ``;``-separated or a list), ``age``,
+``sex``, ``discharge_status``, ``discharge_date``. Missing optional columns take the
+:class:`~coderlib.drg.encounter.Encounter` defaults.
+
+>>> import pandas as pd
+>>> out = group_frame(pd.DataFrame({"id": [1], "pdx": ["I5022"], "sdx": ["J9601;E119"]}))
+>>> out.loc[0, "drg"], out.loc[0, "severity"]
+('291', 'MCC')
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Mapping
+
+import pandas as pd
+
+from coderlib.drg.encounter import Encounter, EncounterError, parse_code_list
+from coderlib.drg.engine import VersionError
+from coderlib.drg.grouper import group
+
+#: Input columns (``procedures`` is accepted for ``proc``).
+COLUMNS = ("id", "pdx", "sdx", "proc", "age", "sex", "discharge_status", "discharge_date")
+OUTPUT_COLUMNS = ["id", "drg", "mdc", "severity", "weight", "title", "partition", "version",
+                  "warnings", "error"]
+PROGRESS_MIN_ROWS = 2000
+_JSON = json.JSONEncoder(separators=(",", ":"))
+
+_FIELD_TO_COLUMN = {"pdx": "pdx", "sdx": "sdx", "procedures": "proc", "age": "age",
+                    "sex": "sex", "discharge_status": "discharge_status",
+                    "discharge_date": "discharge_date", "set_poa": "sdx"}
+
+
+class RowError(ValueError):
+    """A bad input row, naming the row, the column and the reason."""
+
+    def __init__(self, row: object, column: str, reason: str) -> None:
+        self.row, self.column, self.reason = row, column, reason
+        super().__init__(f"row {row}, column {column}: {reason}")
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or (
+        isinstance(value, str) and not value.strip())
+
+
+def encounter_from_row(row: Mapping[str, object]) -> Encounter:
+    """Build an :class:`Encounter` from one table row (a mapping of column -> cell).
+
+    >>> encounter_from_row({"pdx": "J189", "sdx": "A419:N", "proc": ""}).sdx
+    [('A419', 'N')]
+    """
+    kwargs: dict[str, object] = {"pdx": "" if _blank(row.get("pdx")) else str(row["pdx"])}
+    kwargs["sdx"] = parse_code_list(row.get("sdx"))
+    procs = row.get("proc", row.get("procedures"))
+    kwargs["procedures"] = parse_code_list(procs)
+    for name in ("age", "sex", "discharge_status", "discharge_date"):
+        value = row.get(name)
+        if not _blank(value):
+            if name == "age" and isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if name == "discharge_status" and isinstance(value, (int, float)):
+                value = f"{int(value):02d}"
+            kwargs[name] = value
+    return Encounter(**kwargs)  # type: ignore[arg-type]
+
+
+def _column_of(err: EncounterError) -> str:
+    base = err.field.split("[", 1)[0]
+    return _FIELD_TO_COLUMN.get(base, base)
+
+
+def group_frame(df: pd.DataFrame, explain: bool = False, on_error: str = "raise",
+                progress: bool | None = None) -> pd.DataFrame:
+    """Group every row; returns id, drg, mdc, severity, weight, title, partition, version,
+    warnings (``; ``-joined edit messages), error, and ``explanation`` (JSON) if asked.
+
+    ``on_error="raise"`` stops at the first bad row with a :class:`RowError`;
+    ``"record"`` writes the message to the ``error`` column and goes on. Progress (tqdm)
+    shows for frames of 2,000 rows or more unless ``progress`` says otherwise.
+    """
+    if on_error not in ("raise", "record"):
+        raise ValueError(f"on_error must be 'raise' or 'record', got {on_error!r}")
+    if "pdx" not in df.columns:
+        raise RowError("-", "pdx", f"missing column; the table has {list(df.columns)}")
+    show = len(df) >= PROGRESS_MIN_ROWS if progress is None else progress
+    names = [str(c) for c in df.columns]
+    columns = [df[c].tolist() for c in df.columns]
+    records = (dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True))
+    ids = df["id"].tolist() if "id" in df.columns else list(range(1, len(df) + 1))
+    iterator = zip(ids, records, strict=True)
+    if show:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(iterator, total=len(df), desc="grouping", unit="enc")
+    out: list[dict[str, object]] = []
+    # The grouper's tables are millions of long-lived objects; Python's cyclic GC would rescan
+    # them again and again while the batch allocates small results. Pause it for the batch
+    # (nothing here builds reference cycles) and restore the caller's setting afterwards.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _group_rows(iterator, out, explain, on_error)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    cols = OUTPUT_COLUMNS + (["explanation"] if explain else [])
+    return pd.DataFrame({c: [rec.get(c) for rec in out] for c in cols}, columns=cols)
+
+
+def _group_rows(iterator, out: list[dict[str, object]], explain: bool, on_error: str) -> None:
+    """Group each (id, row) into ``out``; see :func:`group_frame` for ``on_error``."""
+    for n, (rid, row) in enumerate(iterator, start=1):
+        label = f"{n} (id={rid})"
+        try:
+            enc = encounter_from_row(row)
+            res = group(enc, explain_result=explain)
+        except EncounterError as err:
+            if on_error == "raise":
+                raise RowError(label, _column_of(err), err.reason) from err
+            out.append({"id": rid, "error": str(RowError(label, _column_of(err), err.reason))})
+            continue
+        except VersionError as err:
+            if on_error == "raise":
+                raise RowError(label, "discharge_date", str(err)) from err
+            out.append({"id": rid, "error": str(RowError(label, "discharge_date", str(err)))})
+            continue
+        rec = {"id": rid, "drg": res.drg, "mdc": res.mdc, "severity": res.severity,
+               "weight": res.weight, "title": res.title, "partition": res.partition,
+               "version": res.version,
+               "warnings": "; ".join(w.message for w in res.warnings), "error": ""}
+        if explain:
+            rec["explanation"] = _JSON.encode(res.explanation.to_dict() if res.explanation
+                                              else None)
+        out.append(rec)
