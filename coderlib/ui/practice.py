@@ -1,0 +1,366 @@
+"""The coding-practice app: pick a chart, read it, search codes, submit, see the graded result.
+
+Every callback calls the library: :func:`coderlib.exercises.drills.pick_chart` to draw a
+chart, :func:`coderlib.exercises.attempts.submit` to save the answer *before* grading it,
+:func:`coderlib.codes.search.search` for the code search, and
+:func:`coderlib.exercises.attempts.history` / ``topic_accuracy`` for the trainee's record.
+The HTML renderers (:func:`chart_html`, :func:`result_html`, :func:`frame_html`) are plain
+functions, so notebooks can show the same views without widgets.
+
+>>> from coderlib.paths import REPO_ROOT
+>>> from coderlib.exercises.loader import load_all
+>>> app = PracticeApp(load_all(REPO_ROOT / "tests/fixtures/exercises/good"),
+...                   store_path=":memory:", seed=3)
+>>> app.chart.id in {c.id for c in app.charts}
+True
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import ipywidgets as W
+import pandas as pd
+
+from coderlib.exercises import attempts
+from coderlib.exercises.drills import chart_by_id, filter_charts, pick_chart
+from coderlib.exercises.grade import GradeResult
+from coderlib.exercises.loader import load_lenient
+from coderlib.exercises.model import Chart
+from coderlib.paths import REPO_ROOT
+
+ANY = "(any)"
+
+_STYLE = """
+<style>
+.cl-chart {font-family: system-ui, sans-serif; line-height: 1.45; max-width: 60em;}
+.cl-chart h3 {margin: 0.2em 0;}
+.cl-meta {color: #444; margin-bottom: 0.6em;}
+.cl-sec {border-left: 3px solid #4a78b5; padding: 0.2em 0.8em; margin: 0.6em 0;
+         background: #f6f8fb;}
+.cl-sec b {display: block; color: #24466e; margin-bottom: 0.2em;}
+.cl-sec pre {white-space: pre-wrap; font-family: inherit; margin: 0;}
+.cl-table {border-collapse: collapse; font-family: system-ui, sans-serif; font-size: 0.92em;}
+.cl-table th {background: #24466e; color: white; padding: 4px 8px; text-align: left;}
+.cl-table td {border-bottom: 1px solid #ddd; padding: 4px 8px; vertical-align: top;}
+.cl-ok {background: #e6f4ea;} .cl-part {background: #fff6df;} .cl-bad {background: #fde8e8;}
+.cl-score {font-size: 1.3em; font-weight: 600; margin: 0.3em 0;}
+.cl-err {color: #a31515; font-weight: 600;}
+</style>
+"""
+
+_ROW_CLASS = {"exact": "cl-ok", "query_ok": "cl-ok", "missing": "cl-bad", "extra": "cl-bad",
+              "malformed": "cl-bad", "query_expected": "cl-bad", "unneeded_query": "cl-bad"}
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text if text is not None else ""))
+
+
+def _desc(text: str) -> str:
+    return f"<br><small style='color:#555'>{_e(text)}</small>" if text else ""
+
+
+def chart_html(chart: Chart) -> str:
+    """The chart as the coder sees it: title, patient, dates, documentation (no key)."""
+    d = chart.dates
+    when = (f"admitted {d.admission}, discharged {d.discharge}" if d.admission else
+            f"date of service {d.service}")
+    status = f" · discharge status {_e(chart.discharge_status)}" if chart.discharge_status \
+        else ""
+    sex = {"M": "male", "F": "female"}[chart.patient.sex]
+    sections = "".join(f"<div class='cl-sec'><b>{_e(doc.section)}</b><pre>{_e(doc.text)}</pre>"
+                       f"</div>" for doc in chart.documentation)
+    return (f"{_STYLE}<div class='cl-chart'><h3>{_e(chart.title)}</h3>"
+            f"<div class='cl-meta'><code>{_e(chart.id)}</code> · {_e(chart.setting)} · "
+            f"{chart.patient.age}-year-old {sex} · {when}{status} · "
+            f"{_e(chart.metadata.difficulty)}, about {chart.metadata.minutes} min · topics: "
+            f"{_e(', '.join(chart.metadata.topics))}</div>{sections}</div>")
+
+
+def frame_html(df: pd.DataFrame, empty: str = "nothing yet") -> str:
+    """A DataFrame as a plain styled HTML table (escaped)."""
+    if df.empty:
+        return f"{_STYLE}<p><i>{_e(empty)}</i></p>"
+    head = "".join(f"<th>{_e(c)}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
+                   for row in df.itertuples(index=False))
+    return f"{_STYLE}<table class='cl-table'><tr>{head}</tr>{body}</table>"
+
+
+def result_html(result: GradeResult) -> str:
+    """Score, DRG comparison and one row per code with verdict, message and rationale."""
+    parts = [_STYLE, f"<div class='cl-score'>Score {result.score:.1f}% "
+                     f"<span style='font-weight:400;font-size:0.8em'>({result.earned:g} "
+                     f"earned − {result.penalties:g} penalties, of {result.possible:g} "
+                     f"points)</span></div>"]
+    if result.key_drg is not None:
+        mine = result.answer_drg or "n/a"
+        desc = f" — {_e(result.answer_drg_description)}" if result.answer_drg_description else ""
+        mark = "✔" if result.drg_match else "✘"
+        parts.append(f"<p>{mark} Key MS-DRG <b>{_e(result.key_drg)}</b>; your codes group to "
+                     f"<b>{_e(mine)}</b>{desc}"
+                     + (f"<br><i>{_e(result.drg_note)}</i>" if result.drg_note else "")
+                     + "</p>")
+    for note in result.notes:
+        parts.append(f"<p><i>Note: {_e(note)}</i></p>")
+    rows = []
+    for r in result.rows:
+        cls = _ROW_CLASS.get(r.verdict, "cl-part")
+        rows.append(f"<tr class='{cls}'><td>{_e(r.kind.replace('_', ' '))}</td>"
+                    f"<td>{_e(r.key)}{_desc(r.key_description)}</td>"
+                    f"<td>{_e(r.answer)}{_desc(r.answer_description)}</td>"
+                    f"<td><b>{_e(r.verdict.replace('_', ' '))}</b></td>"
+                    f"<td>{r.credit:g} / {r.points:g}</td><td>{_e(r.message)}</td>"
+                    f"<td>{_e(r.rationale)}</td></tr>")
+    parts.append("<table class='cl-table'><tr><th>kind</th><th>key</th><th>your answer</th>"
+                 "<th>verdict</th><th>credit</th><th>feedback</th><th>rationale (key)</th>"
+                 f"</tr>{''.join(rows)}</table>")
+    return "".join(parts)
+
+
+def resolve_store(path: str | Path | None) -> Path | str | None:
+    """A notebook's ``store_path`` parameter: relative paths are under the repository root
+    (so ``build/practice.sqlite`` is the same file whatever the kernel's working directory);
+    ``None`` or ``""`` means the user's own store; ``":memory:"`` stays as is.
+
+    >>> resolve_store("build/practice.sqlite").parts[-2:]
+    ('build', 'practice.sqlite')
+    """
+    if path is None or str(path) == "":
+        return None
+    if str(path) == ":memory:":
+        return ":memory:"
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else REPO_ROOT / p
+
+
+def serving_app() -> bool:
+    """True inside a Voilà app kernel (``make app``), False in Jupyter and headless runs."""
+    return "VOILA_KERNEL_ID" in os.environ or "VOILA_BASE_URL" in os.environ
+
+
+def practice_store(store_path: str | Path | None) -> Path | str | None:
+    """The store a practice notebook writes to.
+
+    Served as the trainee app (Voilà) the trainee's own store is used, so their attempts
+    outlive ``make clean``; in Jupyter and headless runs, ``store_path`` (see
+    :func:`resolve_store`), so test and demo runs never touch the user's store.
+    """
+    return None if serving_app() else resolve_store(store_path)
+
+
+def history_frame(con: sqlite3.Connection, limit: int = 10) -> pd.DataFrame:
+    """The latest attempts, trimmed to what a trainee wants to see."""
+    df = attempts.history(con).head(limit)
+    cols = ["id", "created_at", "chart_id", "score", "key_drg", "answer_drg", "answer_text"]
+    return df[cols].rename(columns={"id": "attempt", "created_at": "when (UTC)"})
+
+
+class PracticeApp:
+    """The ipywidgets practice app. ``app.widget`` is the box to display.
+
+    ``store_path`` is the SQLite store attempts go to (default: the user's store).
+    """
+
+    def __init__(self, charts: Sequence[Chart] | None = None, *,
+                 store_path: str | Path | None = None, seed: int = 0,
+                 chart_id: str | None = None) -> None:
+        self.charts = list(load_lenient()[0] if charts is None else charts)
+        if not self.charts:
+            raise ValueError("no exercise charts found; add YAML charts under exercises/")
+        self.store_path = resolve_store(store_path)
+        self.con = attempts.connect(self.store_path)
+        self.last_result: GradeResult | None = None
+        self.last_attempt_id: int | None = None
+        self.seed = seed
+        self.chart = chart_by_id(self.charts, chart_id) if chart_id else \
+            pick_chart(self.charts, seed).chart
+        self._build()
+        self._refilter()
+        self._show_chart(self.chart)
+        self._refresh_history()
+
+    # ------------------------------------------------------------------ widgets
+    def _build(self) -> None:
+        sets = sorted({c.set or "" for c in self.charts})
+        settings = sorted({c.setting for c in self.charts})
+        diffs = [d for d in ("easy", "medium", "hard")
+                 if any(c.metadata.difficulty == d for c in self.charts)]
+        lay = W.Layout(width="auto")
+        self.w_set = W.Dropdown(options=[ANY, *sets], description="Set", layout=lay)
+        self.w_setting = W.Dropdown(options=[ANY, *settings], description="Setting",
+                                    layout=lay)
+        self.w_diff = W.Dropdown(options=[ANY, *diffs], description="Difficulty", layout=lay)
+        self.w_topic = W.Text(placeholder="e.g. sepsis", description="Topic", layout=lay)
+        self.w_seed = W.IntText(value=self.seed, description="Seed", layout=W.Layout(
+            width="160px"))
+        self.w_random = W.Button(description="Random chart", button_style="info",
+                                 icon="random")
+        self.w_chart = W.Dropdown(description="Chart", layout=W.Layout(width="520px"))
+        self.w_info = W.HTML()
+        self.w_doc = W.HTML()
+        self.w_query = W.Text(placeholder="words or a code, e.g. 'sepsis e coli' or 'A41'",
+                              description="Search", layout=W.Layout(width="420px"))
+        self.w_system = W.Dropdown(options=[("all code sets", ""), ("ICD-10-CM", "icd10cm"),
+                                            ("ICD-10-PCS", "icd10pcs"), ("CPT", "cpt"),
+                                            ("HCPCS", "hcpcs")], layout=W.Layout(
+                                                width="150px"))
+        self.w_search = W.Button(description="Find codes", icon="search")
+        self.w_hits = W.HTML()
+        self.w_answer = W.Textarea(
+            placeholder="PDX: A41.51:Y; SDX: N39.0:Y, N17.9:Y; PCS: 0T9B70Z; "
+                        "CPT: 99214-25, 20610-RT x2; QUERY",
+            layout=W.Layout(width="100%", height="90px"))
+        self.w_submit = W.Button(description="Submit for grading", button_style="success",
+                                 icon="check")
+        self.w_result = W.HTML()
+        self.w_history = W.HTML()
+        self.w_topics = W.HTML()
+
+        for w in (self.w_set, self.w_setting, self.w_diff):
+            w.observe(lambda _c: self._refilter(), names="value")
+        self.w_topic.observe(lambda _c: self._refilter(), names="value")
+        self.w_chart.observe(self._on_chart, names="value")
+        self.w_random.on_click(lambda _b: self.random_chart())
+        self.w_search.on_click(lambda _b: self.search())
+        self.w_query.continuous_update = False  # Enter (or leaving the box) searches
+        self.w_query.observe(lambda _c: self.search(), names="value")
+        self.w_submit.on_click(lambda _b: self.submit())
+
+        help_html = W.HTML(
+            "<small>Format: <code>PDX: A41.51:Y; SDX: N39.0:Y, N17.9:Y; PCS: 0T9B70Z; "
+            "CPT: 99214-25, 20610-RT x2; QUERY</code> — <code>DX:</code> lists diagnoses in "
+            "order (first = first-listed); POA as <code>:Y</code>; units as <code>x2</code>; "
+            "write <code>QUERY</code> when the record needs a physician query. See "
+            "docs/scoring.md for the scoring rules.</small>")
+        self.widget = W.VBox([
+            W.HTML("<h2 style='margin:0'>Coding practice</h2>"),
+            W.HBox([self.w_set, self.w_setting, self.w_diff, self.w_topic]),
+            W.HBox([self.w_chart, self.w_seed, self.w_random]),
+            self.w_info,
+            self.w_doc,
+            W.HTML("<h4>Code search</h4>"),
+            W.HBox([self.w_query, self.w_system, self.w_search]),
+            self.w_hits,
+            W.HTML("<h4>Your codes</h4>"),
+            self.w_answer, help_html, self.w_submit,
+            self.w_result,
+            W.HTML("<h4>Your history</h4>"), self.w_history,
+            W.HTML("<h4>Accuracy by topic</h4>"), self.w_topics,
+        ])
+
+    # ------------------------------------------------------------------ actions
+    def _filters(self) -> dict[str, str | None]:
+        def val(w: W.Dropdown) -> str | None:
+            return None if w.value == ANY else w.value
+
+        return {"set": val(self.w_set), "setting": val(self.w_setting),
+                "difficulty": val(self.w_diff), "topic": self.w_topic.value.strip() or None}
+
+    def _refilter(self) -> None:
+        pool = filter_charts(self.charts, **self._filters())
+        options = [(f"{c.id} — {c.title}", c.id) for c in pool]
+        current = self.chart.id if any(c.id == self.chart.id for c in pool) else None
+        self.w_chart.unobserve(self._on_chart, names="value")
+        self.w_chart.options = options
+        self.w_chart.value = current
+        self.w_chart.observe(self._on_chart, names="value")
+        self.w_info.value = f"<small>{len(pool)} of {len(self.charts)} charts match.</small>"
+
+    def _on_chart(self, change: dict) -> None:
+        if change.get("new"):
+            self.select(change["new"])
+
+    def select(self, chart_id: str) -> Chart:
+        """Show the chart ``chart_id``."""
+        chart = next((c for c in self.charts if c.id == chart_id), None)
+        if chart is None:
+            self._error(f"no chart with id {chart_id!r}")
+            raise KeyError(chart_id)
+        self.chart = chart
+        self._show_chart(chart)
+        return chart
+
+    def random_chart(self) -> Chart | None:
+        """Draw a chart matching the filters with the seed box (the seed then advances)."""
+        try:
+            pick = pick_chart(self.charts, int(self.w_seed.value), **self._filters())
+        except (LookupError, ValueError) as exc:
+            self._error(str(exc))
+            return None
+        self.seed = pick.seed
+        self.w_seed.value = pick.seed + 1
+        self.chart = pick.chart
+        self._refilter()
+        self._show_chart(pick.chart, note=f"drawn with seed {pick.seed} from {pick.pool} "
+                                           f"matching chart(s)")
+        return pick.chart
+
+    def _show_chart(self, chart: Chart, note: str = "") -> None:
+        extra = f"<p><small>{html.escape(note)}</small></p>" if note else ""
+        self.w_doc.value = extra + chart_html(chart)
+        self.w_result.value = ""
+        self.w_answer.value = ""
+
+    def search(self, text: str | None = None) -> pd.DataFrame:
+        """Search the code sets (``coderlib.codes.search``) and show the hits."""
+        from coderlib.codes.errors import CodeError
+
+        text = self.w_query.value if text is None else text
+        try:
+            from coderlib.codes.search import search
+        except ImportError:
+            self._hits_error("code search is not available in this install")
+            return pd.DataFrame()
+        try:
+            hits = search(text, system=self.w_system.value or None, limit=15)
+        except CodeError as exc:
+            self._hits_error(str(exc))
+            return pd.DataFrame()
+        df = pd.DataFrame([{"system": h.system, "code": h.dotted, "description":
+                            h.description, "billable": "yes" if h.billable else "header"}
+                           for h in hits], columns=["system", "code", "description",
+                                                    "billable"])
+        self.w_hits.value = frame_html(df, empty=f"no codes found for {text!r}")
+        return df
+
+    def _hits_error(self, message: str) -> None:
+        self.w_hits.value = f"<p class='cl-err'>{html.escape(message)}</p>"
+
+    def submit(self, answer: str | None = None) -> GradeResult | None:
+        """Save the answer to the store, grade it, show the result and the history."""
+        text = self.w_answer.value if answer is None else answer
+        if answer is not None:
+            self.w_answer.value = answer
+        if not text.strip():
+            self._error("type your codes first (see the format below the box)")
+            return None
+        try:
+            done = attempts.submit(self.con, self.chart, text, seed=self.seed,
+                                   source="practice-app")
+        except Exception as exc:  # the attempt is saved; show why grading failed
+            self._error(f"your answer was saved, but grading failed: {exc}")
+            self._refresh_history()
+            return None
+        self.last_result, self.last_attempt_id = done.result, done.attempt_id
+        self.w_result.value = result_html(done.result) + \
+            f"<p><small>attempt {done.attempt_id} saved</small></p>"
+        self._refresh_history()
+        return done.result
+
+    def _error(self, message: str) -> None:
+        self.w_result.value = f"<p class='cl-err'>{html.escape(message)}</p>"
+
+    def _refresh_history(self) -> None:
+        self.w_history.value = frame_html(history_frame(self.con), "no attempts yet")
+        self.w_topics.value = frame_html(attempts.topic_accuracy(self.con),
+                                         "no graded attempts yet")
+
+    def close(self) -> None:
+        """Close the store connection."""
+        self.con.close()
