@@ -1,0 +1,68 @@
+"""The audit app: callbacks go through the library and never lose or half-write a finding."""
+
+from __future__ import annotations
+
+import pytest
+
+from coderlib.audit.demo import TRUTH_COLUMNS, ensure_demo_audit, load_demo, truth_as_findings
+from coderlib.audit.findings import FindingError, create_audit, open_or_create_audit
+from coderlib.audit.sampling import draw_sample
+from coderlib.ui.audit_widgets import AuditApp, encounter_html, running_accuracy
+
+
+@pytest.fixture()
+def app(tmp_path):
+    sample = draw_sample(load_demo(), "probe", 2, seed=5)
+    session = create_audit(sample.drop(columns=list(TRUTH_COLUMNS)), path=tmp_path / "s.db",
+                           audit_id="w")
+    app = AuditApp(session)
+    app.truth = truth_as_findings(sample).set_index("encounter_id")
+    return app
+
+
+def test_walk_save_and_resume(app, tmp_path):
+    first = app.encounter_id
+    coder = app.row["coder"]
+    assert "Coder's codes" in app.view.value and app.dx.value == app.row["dx"]
+    t = app.truth.loc[first]
+    app.dx.value, app.px.value, app.lines.value = t.audit_dx, t.audit_px, t.audit_lines
+    app.drg.value = t.audit_drg
+    app.save()
+    assert "Saved finding" in app.result.value and app.encounter_id != first
+    assert app.session.progress()[0] == 1
+    assert f"<td>{coder}</td>" in app.accuracy.value
+    again = AuditApp(app.session)  # resume: opens at the first pending encounter
+    assert again.encounter_id == app.session.pending()[0]
+    again.go(again.order.index(first))
+    assert again.dx.value == t.audit_dx and "already audited" in again.header.value
+
+
+def test_bad_entry_is_kept_and_nothing_written(app):
+    app.dx.value = "E11.9|NOPE"
+    assert app.save() is None
+    assert "Not saved" in app.result.value and app.dx.value == "E11.9|NOPE"
+    assert app.session.progress()[0] == 0
+
+
+def test_group_button_fills_the_auditor_drg(app):
+    ip = [i for i, r in enumerate(app.sample.to_dict("records")) if r["setting"] == "inpatient"]
+    app.go(ip[0])
+    eid = app.encounter_id
+    app.dx.value = app.truth.loc[eid, "audit_dx"]
+    app.px.value = app.truth.loc[eid, "audit_px"]
+    app.drg.value = ""
+    app.group()
+    assert app.drg.value == app.truth.loc[eid, "audit_drg"]
+
+
+def test_demo_audit_is_resumable_and_guards_its_sample(tmp_path):
+    path = tmp_path / "demo.db"
+    s = ensure_demo_audit(path, size=3, seed=1)
+    assert s.progress() == (24, 24)
+    s2 = ensure_demo_audit(path, size=3, seed=1)
+    assert s2.progress() == (24, 24) and s2.history().empty
+    assert len(running_accuracy(s2)) == 8
+    other = draw_sample(load_demo(), "srs", 5, seed=9).drop(columns=list(TRUTH_COLUMNS))
+    with pytest.raises(FindingError, match="different sample"):
+        open_or_create_audit(other, path=path, audit_id=s.audit_id)
+    assert "No documentation" in encounter_html({"encounter_id": "X", "dx": "I10"})
