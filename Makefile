@@ -37,7 +37,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check coderlib tests bench scripts
 	$(BIN)/coderlib exercises validate exercises
-	$(BIN)/python -m pytest tests notebooks $(NBVAL)
+	$(BIN)/python -m pytest -p no:cacheprovider tests notebooks $(NBVAL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check coderlib tests bench scripts

@@ -37,6 +37,15 @@ _register_notebooks(app)
 from coderlib.exercises.commands import register as _register_exercises  # noqa: E402
 
 _register_exercises(app)
+from coderlib.drg.commands import register as _register_drg  # noqa: E402
+
+_register_drg(app)
+from coderlib.audit.commands import register as _register_audit  # noqa: E402
+
+_register_audit(app)
+from coderlib.codes.commands import register as _register_codes  # noqa: E402
+
+_register_codes(app)
 # END REGISTRATIONS
 
 

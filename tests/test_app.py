@@ -1,0 +1,51 @@
+"""`make app`: Voilà serves the trainee-facing notebooks on 127.0.0.1 and they render."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VOILA = Path(sys.executable).with_name("voila")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("notebook", ["02_coding_practice", "01_code_lookup"])
+def test_voila_serves_trainee_notebook(notebook: str) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(VOILA), f"notebooks/{notebook}.ipynb", "--no-browser", f"--port={port}",
+         "--Voila.ip=127.0.0.1"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail(f"voila did not start: {proc.stderr.read().decode()[-2000:]}")
+                time.sleep(0.5)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=300) as resp:
+            page = resp.read().decode("utf-8", "replace")
+        assert resp.status == 200
+        assert "jp-OutputArea" in page or "output_area" in page
+        assert "There was an error when executing cell" not in page
+        assert "Traceback" not in page
+        assert "widget-view+json" in page, "the app should render its widgets"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
