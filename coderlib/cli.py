@@ -46,6 +46,9 @@ _register_audit(app)
 from coderlib.codes.commands import register as _register_codes  # noqa: E402
 
 _register_codes(app)
+from coderlib.codes.pcs_modifier_commands import register as _register_pcs  # noqa: E402
+
+_register_pcs(app)
 # END REGISTRATIONS
 
 

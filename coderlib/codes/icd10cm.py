@@ -268,6 +268,7 @@ class ICD10CMCode:
 # ----------------------------------------------------------------------------- lookup
 
 _NODE_COLS = "id, parent, kind, name, code, description, billable, x7, notes, seven, last"
+_BY_CODE = f"SELECT {_NODE_COLS} FROM node WHERE code=?"
 
 
 _HEADERS: dict[int, tuple] = {}
@@ -365,17 +366,17 @@ def _find_row(code: str) -> tuple[str, tuple]:
         raise CodeError(str(code), "malformed",
                         f"ICD-10-CM code must be text, got {type(code).__name__}")
     raw = code.strip().upper()
-    if BLOCK_RE.match(raw):
+    if "-" in raw and BLOCK_RE.match(raw):
         row = DB.one(f"SELECT {_NODE_COLS} FROM node WHERE name=? AND kind='block'", (raw,))
         if row is None:
             raise CodeError(raw, "unknown", f"ICD-10-CM block {raw} does not exist")
         return raw, row
-    norm = normalize_code(code)
+    norm = "".join(raw.split()).replace(".", "")  # = normalize_code(code), inlined for speed
     if not CODE_RE.match(norm):
         raise CodeError(code, "malformed",
                         f"{code!r} is not an ICD-10-CM code: expected a letter, a digit (or "
                         "letter), then 1 to 5 more letters/digits (e.g. E11.9, S72.001A)")
-    row = DB.one(f"SELECT {_NODE_COLS} FROM node WHERE code=?", (norm,))
+    row = DB.one(_BY_CODE, (norm,))
     if row is None:
         raise _unknown(norm)
     return norm, row

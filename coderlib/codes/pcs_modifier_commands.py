@@ -1,0 +1,98 @@
+"""``coderlib pcs decode|next`` (the PCS table walk) and ``coderlib modifiers check``.
+
+>>> import typer
+>>> app = typer.Typer()
+>>> register(app)
+>>> sorted(g.name for g in app.registered_groups)
+['modifiers', 'pcs']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import typer
+
+from coderlib.codes.commands import _fail
+
+
+def pcs_decode(
+    code: str = typer.Argument(..., help="A 7-character ICD-10-PCS code, e.g. 0DTJ4ZZ."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Explain each of the 7 characters of a PCS code."""
+    from coderlib.codes import icd10pcs
+    from coderlib.codes.errors import CodeError
+
+    try:
+        decoded = icd10pcs.decode(code)
+    except CodeError as err:
+        _fail(err, as_json)
+        return
+    if as_json:
+        typer.echo(json.dumps(asdict(decoded), indent=2, default=str))
+        return
+    status = "valid FY2026" if decoded.valid_fy2026 else "NOT valid for FY2026"
+    typer.echo(f"{decoded.code}  {decoded.description}  ({status})")
+    for axis in decoded.axes:
+        line = f"  {axis.position}  {axis.value}  {axis.axis:<32} {axis.meaning}"
+        typer.echo(line + (f" — {axis.definition}" if axis.definition else ""))
+
+
+def pcs_next(
+    prefix: str = typer.Argument("", help="The characters chosen so far, e.g. 0DT."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the valid values for the next character of a PCS code (the table walk)."""
+    from coderlib.codes import icd10pcs
+    from coderlib.codes.errors import CodeError
+
+    try:
+        values = icd10pcs.next_values(prefix)
+    except CodeError as err:
+        _fail(err, as_json)
+        return
+    if as_json:
+        typer.echo(json.dumps([{"value": v, "meaning": m} for v, m in values], indent=2))
+        return
+    if not values:
+        typer.echo(f"{prefix!r} is already a complete code or leads to no valid code")
+    for value, meaning in values:
+        typer.echo(f"{prefix.upper()}{value}  {meaning}")
+
+
+def modifiers_check(
+    modifiers: list[str] = typer.Argument(..., help="The modifiers on one claim line."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Check the modifiers on one line: conflicts, duplicates, billing order (exit 1 if any)."""
+    from coderlib.codes import modifiers as mods
+    from coderlib.codes.errors import CodeError
+
+    try:
+        conflicts = mods.check(modifiers)
+        meanings = [mods.get(m) for m in modifiers]
+    except CodeError as err:
+        _fail(err, as_json)
+        return
+    if as_json:
+        typer.echo(json.dumps({"modifiers": [asdict(m) for m in meanings],
+                               "conflicts": [asdict(c) for c in conflicts]}, indent=2))
+    else:
+        for m in meanings:
+            typer.echo(f"{m.display:<5} {m.kind:<13} {m.meaning}")
+        typer.echo("no conflicts" if not conflicts else "\n".join(c.message for c in conflicts))
+    if conflicts:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``pcs`` and ``modifiers`` command groups."""
+    pcs = typer.Typer(help="ICD-10-PCS: decode a code, walk the tables character by character.")
+    pcs.command("decode")(pcs_decode)
+    pcs.command("next")(pcs_next)
+    app.add_typer(pcs, name="pcs")
+    modifiers = typer.Typer(help="CPT/HCPCS modifiers: meanings and line checks.")
+    modifiers.command("check")(modifiers_check)
+    app.add_typer(modifiers, name="modifiers")
