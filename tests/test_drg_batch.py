@@ -125,6 +125,12 @@ def test_cli_group_single_json() -> None:
     assert text.exit_code == 0 and "MS-DRG 291" in text.output
     bad = runner.invoke(app, ["group", "--pdx", "I50.22", "--sex", "Q", "--json"])
     assert bad.exit_code == 2 and "sex" in json.loads(bad.output)["error"]
+    old = runner.invoke(app, ["group", "--pdx", "I50.22", "--discharge-date", "2024-06-01",
+                              "--json"])
+    assert old.exit_code == 2 and "--allow-older" in json.loads(old.output)["error"]
+    older = runner.invoke(app, ["group", "--pdx", "I50.22", "--discharge-date", "2024-06-01",
+                                "--allow-older", "--json"])
+    assert older.exit_code == 0 and json.loads(older.output)["version"] == "v41.1"
 
 
 def test_cli_group_csv(tmp_path) -> None:

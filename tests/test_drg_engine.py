@@ -39,3 +39,12 @@ def test_features_and_drgs_match_drgpy() -> None:
             continue  # the one documented logic fix (engine docstring): not drgpy's answer
         assert ours.group_codes(dx, pr, sex, alive, "01").drg == (
             ref.get_drg(dx, pr, sex, alive, None, "01").replace("000", "") or None)
+
+
+def test_no_valid_principal_is_ungroupable() -> None:
+    # every 5th diagnosis with an MDC, alone, either sex: some DRG must match (CMS has no gaps)
+    eng = engine_for_version("v43")
+    codes = sorted(c for c in eng.dxmap if eng.pdx_mdcs(c))[::5]
+    missing = [(c, sex) for c in codes for sex in "MF"
+               if eng.group_codes([c], [], eng.grouping_sex(c, sex), True, "01").drg is None]
+    assert missing == []

@@ -52,6 +52,9 @@ def group_command(
                                          help="Two-digit patient status (01 home, 20 died)."),
     discharge_date: str = typer.Option("2025-10-01", "--discharge-date",
                                        help="YYYY-MM-DD; picks MS-DRG v43 or v43.1."),
+    allow_older: bool = typer.Option(False, "--allow-older",
+                                     help="Before 2025-10-01: group with drgpy's older "
+                                          "MS-DRG version instead of failing."),
     base_rate: float = typer.Option(DEFAULT_BASE_RATE, "--base-rate",
                                     help="Base rate in USD for the payment estimate."),
     csv_in: Path = typer.Option(None, "--csv", help="Group a CSV (id,pdx,sdx,proc,age,sex,"
@@ -68,7 +71,7 @@ def group_command(
     try:
         enc = Encounter(pdx=pdx, sdx=_split(sdx), procedures=_split(proc), age=age, sex=sex,
                         discharge_status=discharge_status, discharge_date=discharge_date)
-        res = group(enc)
+        res = group(enc, allow_older=allow_older)
     except (EncounterError, VersionError) as err:
         _fail(str(err), as_json)
         return

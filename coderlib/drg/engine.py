@@ -79,8 +79,9 @@ def version_for_date(discharge_date: date, allow_older: bool = False) -> str:
         if not allow_older:
             raise VersionError(
                 f"discharge_date {discharge_date.isoformat()} is before 2025-10-01: coderlib "
-                "groups FY2026 stays (MS-DRG v43/v43.1); pass allow_older=True to use drgpy's "
-                "older version for that date (weights stay FY2026)")
+                "groups FY2026 stays (MS-DRG v43/v43.1); pass allow_older=True "
+                "(CLI: --allow-older) to use drgpy's older version for that date "
+                "(weights stay FY2026)")
         matches = [v for v in SUPPORTED_VERSIONS if v.effective_date <= discharge_date]
         if not matches:
             raise VersionError(f"discharge_date {discharge_date.isoformat()} is before MS-DRG "

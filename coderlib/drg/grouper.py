@@ -78,8 +78,9 @@ def group(encounter: Encounter, explain_result: bool = True,
     ``allow_older``). An invalid principal diagnosis gives DRG 999 with an error edit
     saying why; invalid secondaries/procedures are left out with an error edit each.
 
-    >>> group(Encounter(pdx="N40")).warnings[0].message
-    'pdx: N40 is a category header, not a billable code'
+    >>> r = group(Encounter(pdx="N40"))
+    >>> r.drg, r.warnings[0].edit, "header" in r.warnings[0].message
+    ('999', 'invalid_pdx', True)
     """
     if not isinstance(encounter, Encounter):
         raise TypeError(f"group() needs an Encounter, got {type(encounter).__name__}")
