@@ -66,3 +66,22 @@ def test_demo_audit_is_resumable_and_guards_its_sample(tmp_path):
     with pytest.raises(FindingError, match="different sample"):
         open_or_create_audit(other, path=path, audit_id=s.audit_id)
     assert "No documentation" in encounter_html({"encounter_id": "X", "dx": "I10"})
+
+
+def test_resume_refuses_a_sample_from_a_changed_population(tmp_path):
+    """Same encounter ids drawn from an edited population: a resumed audit must notice."""
+    path = tmp_path / "frame.db"
+    frame = load_demo()
+    sample = draw_sample(frame, "srs", 5, seed=3).drop(columns=list(TRUTH_COLUMNS))
+    session = open_or_create_audit(sample, path=path, audit_id="a1")
+    session.record(sample["encounter_id"].iloc[0], audit_dx="I10:Y")
+    edited = frame.copy()
+    first = edited.index[edited["encounter_id"] == sample["encounter_id"].iloc[1]][0]
+    edited.loc[first, "dx"] = "E11.9:Y"  # a sampled encounter was recoded in the source
+    redrawn = draw_sample(edited, "srs", 5, seed=3).drop(columns=list(TRUTH_COLUMNS))
+    assert redrawn["encounter_id"].tolist() == sample["encounter_id"].tolist()
+    with pytest.raises(FindingError, match="now has other dx"):
+        open_or_create_audit(redrawn, path=path, audit_id="a1")
+    assert open_or_create_audit(sample, path=path, audit_id="a1").progress()[0] == 1
+    fresh = open_or_create_audit(redrawn, path=path, audit_id="a1", replace_if_stale=True)
+    assert fresh.progress() == (0, 5)

@@ -384,7 +384,8 @@ def ensure_demo_audit(path: object, *, method: str = "probe", size: int = 15, se
     sample = draw_sample(pop, method, size, seed=seed, strata=strata)  # type: ignore[arg-type]
     session = open_or_create_audit(sample.drop(columns=list(TRUTH_COLUMNS)), path=path,
                                    audit_id=audit_id or demo_audit_id(method, size, seed),
-                                   population="data/demo_population.csv", auditor="demo")
+                                   population="data/demo_population.csv", auditor="demo",
+                                   replace_if_stale=True)
     truth = truth_as_findings(sample).set_index("encounter_id")
     for eid in session.pending():
         t = truth.loc[eid]

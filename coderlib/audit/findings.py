@@ -406,23 +406,47 @@ def list_audits(*, path: str | Path | None = None,
 
 
 def open_or_create_audit(sample: pd.DataFrame, *, audit_id: str, path: str | Path | None = None,
-                         con: sqlite3.Connection | None = None, **kwargs: object) -> AuditSession:
+                         con: sqlite3.Connection | None = None, replace_if_stale: bool = False,
+                         **kwargs: object) -> AuditSession:
     """Resume ``audit_id`` if it exists (checking it holds this very sample), else create it.
 
     Raises ``FindingError`` when the stored audit was drawn differently (other encounters,
-    other order), so a resumed audit can never silently mix two samples.
+    other order, or another frame: the population file changed), so a resumed audit can never
+    silently mix two samples. ``replace_if_stale=True`` deletes such a stale audit and starts
+    afresh instead: meant for the generated demo audit, never for an audit a person typed.
     """
     con = con or open_store(path)
     ensure_schema(con, DDL)
     try:
         return _check_same(open_audit(audit_id, con=con), sample)
     except FindingError as exc:
-        if "no audit" not in exc.reason:
+        if "different sample" in exc.reason and replace_if_stale:
+            delete_audit(audit_id, con=con)
+        elif "no audit" not in exc.reason:
             raise
     try:
         return create_audit(sample, con=con, audit_id=audit_id, **kwargs)  # type: ignore[arg-type]
     except (FindingError, sqlite3.IntegrityError):  # created meanwhile by another process
         return _check_same(open_audit(audit_id, con=con), sample)
+
+
+def delete_audit(audit_id: str, *, path: str | Path | None = None,
+                 con: sqlite3.Connection | None = None) -> None:
+    """Remove an audit with its sample, findings, differences and history (one transaction)."""
+    con = con or open_store(path)
+    ensure_schema(con, DDL)
+    with transaction(con):
+        for table in ("audit_difference", "audit_finding_history", "audit_finding",
+                      "audit_sample", "audit"):
+            con.execute(f"DELETE FROM {table} WHERE audit_id=?", (audit_id,))
+
+
+_CODED_COLUMNS = ("coder", "dx", "px", "lines", "billed_drg")
+
+
+def _coded(value: object) -> str:
+    """A coded field as comparable text (missing values read as empty)."""
+    return "" if value is None or value != value else str(value)
 
 
 def _check_same(session: AuditSession, sample: pd.DataFrame) -> AuditSession:
@@ -433,6 +457,18 @@ def _check_same(session: AuditSession, sample: pd.DataFrame) -> AuditSession:
         raise FindingError(f"audit {session.audit_id!r} exists with a different sample "
                            f"({len(stored)} encounters); choose another audit id",
                            source="audit")
+    rows = [json.loads(r[0]) for r in session.con.execute(
+        "SELECT row_json FROM audit_sample WHERE audit_id=?", (session.audit_id,))]
+    stored_rows = {row["encounter_id"]: row for row in rows}
+    for record in sample.to_dict("records"):
+        before = stored_rows[str(record["encounter_id"])]
+        changed = [c for c in _CODED_COLUMNS if c in record and c in before
+                   and _coded(before[c]) != _coded(_jsonable(record[c]))]
+        if changed:
+            raise FindingError(f"audit {session.audit_id!r} exists with a different sample: "
+                               f"encounter {record['encounter_id']} now has other "
+                               f"{', '.join(changed)} (the population changed); choose another "
+                               "audit id", source="audit")
     return session
 
 
