@@ -301,8 +301,12 @@ def _header_node(node_id: int) -> tuple:
 def _parse(row: tuple) -> tuple:
     """Row -> (id, parent, kind, name, code, desc, billable, x7, notes, seven, last, Notes)."""
     (nid, parent, kind, name, code, desc, billable, x7, notes, seven, last) = row
-    parsed = json.loads(notes) if notes else {}
-    objs = tuple(Note(k, text, name, kind) for k in NOTE_KINDS for text in parsed.get(k, ()))
+    if notes:
+        parsed = json.loads(notes)
+        objs = tuple(Note(k, text, name, kind) for k in NOTE_KINDS if k in parsed
+                     for text in parsed[k])
+    else:  # most billable codes carry no notes of their own: skip the work
+        parsed, objs = {}, ()
     return (nid, parent, kind, name, code, desc, bool(billable), bool(x7),
             parsed, json.loads(seven) if seven else {}, last, objs)
 
