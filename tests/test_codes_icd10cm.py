@@ -176,3 +176,22 @@ def test_every_code_in_the_set_is_well_formed_and_found() -> None:
     codes = icd10cm.all_codes(billable_only=False)
     assert all(icd10cm.CODE_RE.match(c.replace(".", "")) for c in codes)
     assert icd10cm.get("qa0.0101").billable  # FY2026's letter-second category QA0
+
+
+def test_damaged_lookup_chunk_is_rebuilt(tmp_path, monkeypatch) -> None:
+    """A chunk blob that SQLite reads fine but marshal cannot is never trusted."""
+    icd10cm.get("E11.9")
+    monkeypatch.setenv("CODERLIB_CACHE", str(tmp_path))
+    shutil.copy(icd10cm.DB.con.execute("PRAGMA database_list").fetchone()[2],
+                tmp_path / "icd10cm.sqlite")
+    path = cache_path("icd10cm")
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE chunk SET blob = ? WHERE letter = 'E'", (b"\x00garbage",))
+    db = CachedDB("icd10cm", icd10cm.cache_key, icd10cm._build)
+    monkeypatch.setattr(icd10cm, "DB", db)
+    monkeypatch.setattr(icd10cm, "_CHUNKS", {})
+    assert icd10cm._chunk("E")["E119"][5] == "Type 2 diabetes mellitus without complications"
+    db.close()
+    with sqlite3.connect(path) as con:
+        blob = con.execute("SELECT blob FROM chunk WHERE letter = 'E'").fetchone()[0]
+    assert not blob.startswith(b"\x00garbage")

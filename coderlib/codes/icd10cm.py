@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import marshal
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -34,7 +35,7 @@ from coderlib.codes.errors import CodeError
 from coderlib.codes.normalize import dotted_icd10cm, normalize_code
 from coderlib.codes.search_rows import SearchRow
 
-SCHEMA = "icd10cm-5"
+SCHEMA = "icd10cm-8"
 FISCAL_YEAR = 2026
 VALID_FROM = dt.date(2025, 10, 1)
 VALID_TO = dt.date(2026, 9, 30)
@@ -154,6 +155,20 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
     con.execute("CREATE INDEX node_name ON node(name) WHERE code IS NULL")
     con.execute("INSERT INTO meta VALUES ('billable_count', ?)",
                 (str(sum(r[7] for r in rows)),))
+    # Lookup chunks: every coded node, grouped by first letter, as one marshalled dict each
+    # (code -> row in _NODE_COLS order), so a lookup is a dict hit once its letter is loaded.
+    chunks: dict[str, dict] = {HEADER_CHUNK: {}}
+    for (nid, parent, last, kind, name, code, desc, billable, x7, notes, seven, _, _) in rows:
+        row = (nid, parent, kind, name, code, desc, billable, x7,
+               json.loads(notes) if notes else None, json.loads(seven) if seven else None,
+               last)  # notes and 7th characters decoded once, here, not per lookup
+        if code is not None:
+            chunks.setdefault(code[0], {})[code] = row
+        if not billable:
+            chunks[HEADER_CHUNK][nid] = row
+    con.execute("CREATE TABLE chunk(letter TEXT PRIMARY KEY, blob BLOB NOT NULL)")
+    con.executemany("INSERT INTO chunk VALUES (?, ?)",
+                    [(letter, marshal.dumps(d)) for letter, d in chunks.items()])
 
 
 DB = CachedDB("icd10cm", cache_key, _build)
@@ -268,30 +283,21 @@ class ICD10CMCode:
 # ----------------------------------------------------------------------------- lookup
 
 _NODE_COLS = "id, parent, kind, name, code, description, billable, x7, notes, seven, last"
-_BY_CODE = f"SELECT {_NODE_COLS} FROM node WHERE code=?"
 
 
 _HEADERS: dict[int, tuple] = {}
-_HEADER_MISSES = [0]
-BULK_AFTER = 64  # header misses before every header is loaded in one query
+HEADER_CHUNK = "#"  # the chunk holding every non-billable node (chapters, blocks, headers) by id
 
 
 def _header_node(node_id: int) -> tuple:
     """A parsed non-leaf node (cached: headers are shared by many codes).
 
-    The first few are fetched one by one (a cold start stays fast); after ``BULK_AFTER``
-    misses the process is clearly doing many lookups and all headers are loaded at once.
+    Every header row comes in one marshalled chunk on the first miss; each is parsed once.
     """
     node = _HEADERS.get(node_id)
     if node is not None:
         return node
-    _HEADER_MISSES[0] += 1
-    if _HEADER_MISSES[0] == BULK_AFTER:
-        for row in DB.all(f"SELECT {_NODE_COLS} FROM node WHERE billable=0"):
-            _HEADERS.setdefault(row[0], _parse(row))
-        if node_id in _HEADERS:
-            return _HEADERS[node_id]
-    row = DB.one(f"SELECT {_NODE_COLS} FROM node WHERE id=?", (node_id,))
+    row = _chunk(HEADER_CHUNK).get(node_id)
     if row is None:
         raise RuntimeError(f"ICD-10-CM cache lacks node {node_id}; delete {DB.name} cache")
     node = _HEADERS[node_id] = _parse(row)
@@ -301,14 +307,16 @@ def _header_node(node_id: int) -> tuple:
 def _parse(row: tuple) -> tuple:
     """Row -> (id, parent, kind, name, code, desc, billable, x7, notes, seven, last, Notes)."""
     (nid, parent, kind, name, code, desc, billable, x7, notes, seven, last) = row
-    if notes:
-        parsed = json.loads(notes)
+    if notes:  # JSON text from a node row, or already decoded in a lookup chunk
+        parsed = json.loads(notes) if isinstance(notes, str) else notes
         objs = tuple(Note(k, text, name, kind) for k in NOTE_KINDS if k in parsed
                      for text in parsed[k])
     else:  # most billable codes carry no notes of their own: skip the work
         parsed, objs = {}, ()
+    if seven:
+        seven = json.loads(seven) if isinstance(seven, str) else seven
     return (nid, parent, kind, name, code, desc, bool(billable), bool(x7),
-            parsed, json.loads(seven) if seven else {}, last, objs)
+            parsed, seven or {}, last, objs)
 
 
 def fiscal_year(on: dt.date) -> int:
@@ -380,10 +388,29 @@ def _find_row(code: str) -> tuple[str, tuple]:
         raise CodeError(code, "malformed",
                         f"{code!r} is not an ICD-10-CM code: expected a letter, a digit (or "
                         "letter), then 1 to 5 more letters/digits (e.g. E11.9, S72.001A)")
-    row = DB.one(_BY_CODE, (norm,))
+    row = _chunk(norm[0]).get(norm)
     if row is None:
         raise _unknown(norm)
     return norm, row
+
+
+_CHUNKS: dict[str, dict] = {}
+
+
+def _chunk(letter: str) -> dict:
+    """All coded nodes starting with ``letter`` by code, or (``HEADER_CHUNK``) every header
+    by id; loaded from the cache on first use."""
+    chunk = _CHUNKS.get(letter)
+    if chunk is None:
+        row = DB.one("SELECT blob FROM chunk WHERE letter=?", (letter,))
+        try:
+            chunk = marshal.loads(row[0]) if row else {}
+        except (ValueError, EOFError, TypeError):  # a damaged blob: rebuild, never trust it
+            DB.rebuild()
+            row = DB.one("SELECT blob FROM chunk WHERE letter=?", (letter,))
+            chunk = marshal.loads(row[0]) if row else {}
+        _CHUNKS[letter] = chunk
+    return chunk
 
 
 def billable_children(code: str, limit: int | None = None) -> list[str]:
