@@ -26,17 +26,15 @@ import pandas as pd  # noqa: E402
 from drgpy.msdrg import DRGEngine  # noqa: E402
 
 from coderlib.drg import group_frame  # noqa: E402
-from coderlib.drg.engine import engine_for_version  # noqa: E402
+from coderlib.drg.engine import code_pools  # noqa: E402
 
 
 def synthetic_frame(n: int, seed: int) -> pd.DataFrame:
     """``n`` encounters in the CSV layout (id, pdx, sdx, proc, age, sex, status, date)."""
     rng = random.Random(seed)
-    eng = engine_for_version("v43")
-    pdx_pool = sorted(c for c in eng.dxmap if eng.pdx_mdcs(c))
-    cc_pool = sorted(eng.ccmap)
-    or_pool = sorted(eng.orpcsmap)
-    pr_pool = sorted(eng.prmap)
+    pools = code_pools("v43")
+    pdx_pool, cc_pool = pools.principal, pools.cc
+    or_pool, pr_pool = pools.or_procedures, pools.procedures
     rows = []
     for i in range(n):
         sdx = []

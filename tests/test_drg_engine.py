@@ -6,16 +6,14 @@ import random
 
 from drgpy.msdrg import DRGEngine
 
-from coderlib.drg.engine import engine_for_version
+from coderlib.drg.engine import code_pools, engine_for_version
 
 
 def _random_stays(n: int, seed: int) -> list[tuple[list[str], list[str], str, bool]]:
     rng = random.Random(seed)
-    eng = engine_for_version("v43")
-    pdx_pool = sorted(c for c in eng.dxmap if eng.pdx_mdcs(c))
-    cc_pool = sorted(eng.ccmap)
-    or_pool = sorted(eng.orpcsmap)
-    pr_pool = sorted(eng.prmap)
+    pools = code_pools("v43")
+    pdx_pool, cc_pool = pools.principal, pools.cc
+    or_pool, pr_pool = pools.or_procedures, pools.procedures
     stays = []
     for _ in range(n):
         dx = [rng.choice(pdx_pool)] + [rng.choice(cc_pool if rng.random() < 0.6 else pdx_pool)

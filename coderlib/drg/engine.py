@@ -393,3 +393,26 @@ def engine_for_version(version: str) -> Engine:
 def engine_for_date(discharge_date: date, allow_older: bool = False) -> Engine:
     """The engine for the version in force on ``discharge_date``."""
     return engine_for_version(version_for_date(discharge_date, allow_older))
+
+
+@dataclass(frozen=True)
+class CodePools:
+    """Sorted code lists to draw synthetic encounters from (benchmarks, property tests)."""
+
+    principal: list[str]  # diagnoses that assign an MDC as principal
+    cc: list[str]  # diagnoses on the CC/MCC list
+    or_procedures: list[str]  # O.R. procedures
+    procedures: list[str]  # every procedure the grouper knows
+
+
+@cache
+def code_pools(version: str = "v43") -> CodePools:
+    """The code pools of one MS-DRG version.
+
+    >>> "J189" in code_pools().principal
+    True
+    """
+    eng = engine_for_version(version)
+    return CodePools(principal=sorted(c for c in eng.dxmap if eng.pdx_mdcs(c)),
+                     cc=sorted(eng.ccmap), or_procedures=sorted(eng.orpcsmap),
+                     procedures=sorted(eng.prmap))
