@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from coderlib.codes import modifiers as _modifiers
 from coderlib.codes.errors import CodeError
-from coderlib.codes.normalize import normalize_code
+from coderlib.codes.normalize import date_of_service, normalize_code
 from coderlib.codes.search_rows import SearchRow
 from coderlib.paths import data_dir
 
@@ -288,7 +288,7 @@ def get(code: str, on: date | str | None = None) -> HcpcsCode:
                  "use_annual_file(path) or CODERLIB_HCPCS_FILE for every code)")
         raise CodeError(code, "unknown", f"{norm} is not in {scope}", near[:10])
     if on is not None:
-        day = date.fromisoformat(on) if isinstance(on, str) else on
+        day = date_of_service(on)
         if not found.valid_on(day):
             raise CodeError(code, "not_valid_on_date",
                             f"{norm} is not valid on {day.isoformat()} (added {found.added}, "

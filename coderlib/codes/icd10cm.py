@@ -32,7 +32,7 @@ from pathlib import Path
 
 from coderlib.codes.cache import CachedDB, file_fingerprint, package_version
 from coderlib.codes.errors import CodeError
-from coderlib.codes.normalize import dotted_icd10cm, normalize_code
+from coderlib.codes.normalize import date_of_service, dotted_icd10cm, normalize_code
 from coderlib.codes.search_rows import SearchRow
 
 SCHEMA = "icd10cm-8"
@@ -328,18 +328,9 @@ def fiscal_year(on: dt.date) -> int:
     return on.year + 1 if on.month >= 10 else on.year
 
 
-def _as_date(on: dt.date | str | None) -> dt.date | None:
-    if on is None or isinstance(on, dt.date):
-        return on
-    try:
-        return dt.date.fromisoformat(str(on))
-    except ValueError as exc:
-        raise ValueError(f"date of service {on!r} is not YYYY-MM-DD") from exc
-
-
 def check_date(code: str, on: dt.date | str | None) -> None:
     """Raise ``not_valid_on_date`` when ``on`` falls outside FY2026 (the shipped release)."""
-    day = _as_date(on)
+    day = date_of_service(on)
     if day is None or VALID_FROM <= day <= VALID_TO:
         return
     raise CodeError(

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from coderlib.codes.cache import CachedDB, package_version
 from coderlib.codes.errors import CodeError
-from coderlib.codes.normalize import normalize_code
+from coderlib.codes.normalize import date_of_service, normalize_code
 from coderlib.codes.search_rows import SearchRow
 
 if TYPE_CHECKING:  # pandas is imported lazily: it costs ~1 s at start-up
@@ -617,7 +617,7 @@ def get(code: str, on: date | str | None = None) -> PcsCode:
                         nearest_codes(norm))
     pcs = _row_to_code(row)
     if on is not None:
-        day = date.fromisoformat(on) if isinstance(on, str) else on
+        day = date_of_service(on)
         if not pcs.valid_on(day):
             span = f"{pcs.valid_from or 'FY2024 or earlier'} to {pcs.valid_to or 'open'}"
             raise CodeError(code, "not_valid_on_date",
@@ -912,7 +912,7 @@ def _from_order_file(raw: str, norm: str, row: tuple | None,
                   valid_to=base.valid_to if base and base.status == "valid" else None,
                   valid_fy2026=True, status="valid", note=f"listed in {name}")
     if on is not None:
-        day = date.fromisoformat(on) if isinstance(on, str) else on
+        day = date_of_service(on)
         if not pcs.valid_on(day):
             raise CodeError(raw, "not_valid_on_date",
                             f"{norm} is not valid on {day.isoformat()} (valid "

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 _STRIP = re.compile(r"[\s.]")
@@ -30,3 +31,17 @@ def dotted_icd10cm(code: str) -> str:
     """
     code = normalize_code(code)
     return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
+def date_of_service(on: dt.date | str | None) -> dt.date | None:
+    """A date of service as a ``date`` (ISO text accepted); ``None`` stays ``None``.
+
+    >>> date_of_service("2026-02-03")
+    datetime.date(2026, 2, 3)
+    """
+    if on is None or isinstance(on, dt.date):
+        return on
+    try:
+        return dt.date.fromisoformat(str(on))
+    except ValueError as exc:
+        raise ValueError(f"date of service {on!r} is not YYYY-MM-DD") from exc
