@@ -18,13 +18,16 @@ so a file we wrote reads back as it was.
 
 from __future__ import annotations
 
+import gc
+import io
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from coderlib.atomic import atomic_write
+from coderlib.atomic import OutputError, atomic_write
 
 #: First characters that make a spreadsheet treat a cell as a formula (ASCII and full width).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d",
@@ -123,9 +126,25 @@ def _excel_safe(df: pd.DataFrame) -> pd.DataFrame:
 def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     """Write tables to one ``.xlsx`` (a sheet each, names cut to 31 characters), atomically."""
     path = Path(path)
-    with atomic_write(path, "wb") as fh, pd.ExcelWriter(fh, engine="openpyxl") as xw:
-        for name, table in tables.items():
-            _excel_safe(table).to_excel(xw, sheet_name=name[:31], index=False)
+    buffer = io.BytesIO()  # built in memory: a failed write cannot leave half a zip behind
+    error = None
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None  # openpyxl's temp-file writers, on failure
+    try:
+        try:
+            with pd.ExcelWriter(buffer, engine="openpyxl") as xw:
+                for name, table in tables.items():
+                    _excel_safe(table).to_excel(xw, sheet_name=name[:31], index=False)
+        except OSError as exc:  # openpyxl spools sheets through temporary files
+            error = OutputError(path, exc)
+        if error is not None:
+            gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    if error is not None:
+        raise error
+    with atomic_write(path, "wb") as fh:
+        fh.write(buffer.getvalue())
     return path
 
 
