@@ -257,14 +257,16 @@ def _header(raw: list[str], source: str) -> list[str]:
 
 
 def read_table(path: str | Path, columns: Sequence[Column] = (), *, key: str | None = None,
-               unknown: Literal["keep", "refuse"] = "keep", sheet: str | int = 0,
+               unknown: Literal["keep", "near", "refuse"] = "keep", sheet: str | int = 0,
                encoding: str | None = None, source: str | None = None) -> pd.DataFrame:
     """Read ``path`` (``.csv``/``.txt``/``.xlsx``/``.xlsm``) strictly; every cell is text.
 
     ``columns`` describe the columns this caller knows (see :class:`Column`); ``key`` names
-    the id column (present, non-empty, unique); ``unknown="refuse"`` refuses any column not
-    in ``columns``. Rows where every cell is empty are dropped only at the end of the file.
-    The frame's ``attrs["source"]`` is the file name used in messages.
+    the id column (non-empty and unique; it must be present unless ``columns`` declares it
+    optional); ``unknown="refuse"`` refuses any column not in ``columns``, ``"near"`` only one
+    whose name looks like a misspelt known column (``sdxx`` for ``sdx``), so a typo cannot
+    make a column silently ignored. Rows where every cell is empty are dropped only at the end
+    of the file. The frame's ``attrs["source"]`` is the file name used in messages.
     """
     path = Path(path)
     source = source or str(path)
@@ -318,11 +320,12 @@ def read_table(path: str | Path, columns: Sequence[Column] = (), *, key: str | N
         if col.required and col.name not in data:
             raise TableError(source, "missing required column" + _suggest(col.name, present),
                              column=col.name)
-    if unknown == "refuse":
-        extra = [c for c in present if c not in spec]
-        if extra:
-            raise TableError(source, f"unknown column{_suggest(extra[0], list(spec))}; "
-                                     f"expected columns: {', '.join(spec)}", column=extra[0])
+    extra = [c for c in present if c not in spec]
+    if unknown == "near":
+        extra = [c for c in extra if _suggest(c, [k for k in spec if k not in data])]
+    if unknown in ("refuse", "near") and extra:
+        raise TableError(source, f"unknown column{_suggest(extra[0], list(spec))}; "
+                                 f"expected columns: {', '.join(spec)}", column=extra[0])
     for name, col in spec.items():
         if name not in data:
             continue
@@ -332,7 +335,7 @@ def read_table(path: str | Path, columns: Sequence[Column] = (), *, key: str | N
                 cells[n - 2] = col.check(value)
             except ValueError as exc:
                 raise TableError(source, str(exc), row=n, column=name) from None
-    if key is not None:
+    if key is not None and (key in data or key not in spec or spec[key].required):
         if key not in data:
             raise TableError(source, "missing id column" + _suggest(key, present), column=key)
         first: dict[str, int] = {}

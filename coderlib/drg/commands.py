@@ -12,16 +12,22 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
 import typer
 
+from coderlib.atomic import OutputError
 from coderlib.codes.normalize import dotted_icd10cm
 from coderlib.drg.batch import RowError, group_frame
 from coderlib.drg.encounter import Encounter, EncounterError, parse_code_list
 from coderlib.drg.engine import VersionError
 from coderlib.drg.grouper import group
 from coderlib.drg.weights import DEFAULT_BASE_RATE, payment
+from coderlib.export import write_csv
+from coderlib.tabular import Column, TableError, read_table
 
+#: Input columns of ``--csv`` (values are checked per row by :class:`Encounter`).
+CSV_INPUT = (Column("id", required=True), Column("pdx", required=True), Column("sdx"),
+             Column("proc"), Column("procedures"), Column("age"), Column("sex"),
+             Column("discharge_status"), Column("discharge_date"))
 CSV_OUTPUT = ["id", "drg", "mdc", "severity", "weight", "explanation", "warnings", "error"]
 
 
@@ -106,25 +112,22 @@ def group_command(
 def _group_csv(path: Path, out: Path | None, as_json: bool) -> None:
     if out is None:
         _fail("--csv needs --out OUT.csv", as_json)
-    if not path.exists():
-        _fail(f"--csv: {path} does not exist", as_json)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        _fail(f"--csv: {path} is not a readable CSV ({err})", as_json)
+    try:  # the strict reader: ragged rows, duplicate headers/ids, bad encodings refused
+        df = read_table(path, CSV_INPUT, key="id", unknown="near")
+    except TableError as err:
+        _fail(f"--csv: {err}", as_json)
         return
-    missing = [c for c in ("id", "pdx") if c not in df.columns]
-    if missing:
-        _fail(f"--csv: {path} lacks column(s) {', '.join(missing)}; expected id,pdx,sdx,proc,"
-              "age,sex,discharge_status,discharge_date", as_json)
     try:
         res = group_frame(df, explain=True, on_error="record")
     except RowError as err:
         _fail(str(err), as_json)
         return
     res = res[CSV_OUTPUT]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    res.to_csv(out, index=False)
+    try:  # formula-like cells escaped, written atomically (no truncated file on a full disk)
+        write_csv(res, out)
+    except OutputError as err:
+        _fail(str(err), as_json)
+        return
     bad = res[res["error"].astype(bool)]
     summary = {"rows": len(res), "grouped": int(len(res) - len(bad)), "errors": len(bad),
                "out": str(out), "error_messages": bad["error"].tolist()}
