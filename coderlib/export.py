@@ -43,18 +43,27 @@ def needs_escape(value: object) -> bool:
     return isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_PREFIXES)
 
 
+def _guarded(value: str) -> bool:
+    """Formula-like once any leading apostrophes are set aside (``''=1`` counts)."""
+    return needs_escape(value.lstrip("'"))
+
+
 def escape_cell(value: object) -> object:
-    """``'`` + ``value`` for a formula-like text cell; anything else unchanged."""
-    return "'" + value if needs_escape(value) else value  # type: ignore[operator]
+    """``'`` + ``value`` for a formula-like text cell; anything else unchanged.
+
+    A value that already starts with apostrophes before a formula gets one more, so that
+    :func:`unescape_cell` gives back exactly what was written.
+    """
+    return "'" + value if isinstance(value, str) and _guarded(value) else value
 
 
 def unescape_cell(value: object) -> object:
     """Undo :func:`escape_cell`: drop a leading ``'`` only where we would have added it.
 
-    >>> unescape_cell("'=1"), unescape_cell("'abc"), unescape_cell("=1")
-    ('=1', "'abc", '=1')
+    >>> unescape_cell("'=1"), unescape_cell("'abc"), unescape_cell("=1"), unescape_cell("''=1")
+    ('=1', "'abc", '=1', "'=1")
     """
-    if isinstance(value, str) and value.startswith("'") and needs_escape(value[1:]):
+    if isinstance(value, str) and value.startswith("'") and _guarded(value[1:]):
         return value[1:]
     return value
 
@@ -93,8 +102,12 @@ def _field(value: object) -> str:
 
 
 def csv_line(values: Iterable[object]) -> str:
-    """One CSV record: fields with ``,`` ``"`` CR or LF quoted, ``\\n`` at the end."""
-    return ",".join(_field(v) for v in values) + "\n"
+    """One CSV record: fields with ``,`` ``"`` CR or LF quoted, ``\\n`` at the end.
+
+    A record of one empty field is written ``""`` so it is not a blank line.
+    """
+    fields = [_field(v) for v in values]
+    return (",".join(fields) if fields != [""] else '""') + "\n"
 
 
 def csv_text(df: pd.DataFrame) -> str:

@@ -172,7 +172,10 @@ def _decode(data: bytes, source: str, encoding: str | None) -> str:
     except UnicodeDecodeError as exc:
         start = exc.start
         prefix = data[:start].decode("utf-8-sig", errors="replace")
-        row = sum(1 for _ in csv.reader(io.StringIO(prefix + "x"), strict=False))
+        try:
+            row = sum(1 for _ in csv.reader(io.StringIO(prefix + "x", newline="")))
+        except csv.Error:
+            row = prefix.count("\n") + 1
         bad = data[start:start + 1].hex()
         guess = "Windows-1252 / Latin-1" if data[start] >= 0x80 else "another encoding"
         raise TableError(source, f"byte 0x{bad} is not UTF-8 text; the file looks like "
@@ -243,7 +246,7 @@ def _suggest(missing: str, present: list[str]) -> str:
 
 
 def _header(raw: list[str], source: str) -> list[str]:
-    names = [str(unescape_cell(str(c).strip())) for c in raw]
+    names = [str(unescape_cell(str(c))).strip() for c in raw]
     seen: dict[str, int] = {}
     for i, name in enumerate(names, start=1):
         if not name:
@@ -306,7 +309,7 @@ def read_table(path: str | Path, columns: Sequence[Column] = (), *, key: str | N
         del row[width:]
     data = {}
     for i, name in enumerate(names):
-        cells = [str(unescape_cell(r[i].strip())).strip() for r in body]
+        cells = [str(unescape_cell(r[i])).strip() for r in body]
         if not name:
             filled = next((n for n, c in enumerate(cells, start=2) if c), None)
             if filled is not None:

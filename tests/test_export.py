@@ -47,7 +47,7 @@ def test_xlsx_has_no_formula_cells(tmp_path):
 def test_status_codes_stay_text_in_exports(tmp_path):
     df = pd.DataFrame({"discharge_status": ["07", "01", ""]})
     text = write_csv(df, tmp_path / "s.csv").read_text()
-    assert text == "discharge_status\n07\n01\n\n"
+    assert text == 'discharge_status\n07\n01\n""\n'
 
 
 def _no_space(*_args, **_kwargs):
