@@ -245,6 +245,10 @@ def _suggest(missing: str, present: list[str]) -> str:
     return f" (found {match[0]!r}: misnamed?)" if match else ""
 
 
+def _fields(n: int) -> str:
+    return f"{n} field" + ("" if n == 1 else "s")
+
+
 def _header(raw: list[str], source: str) -> list[str]:
     names = [str(unescape_cell(str(c))).strip() for c in raw]
     seen: dict[str, int] = {}
@@ -292,18 +296,20 @@ def read_table(path: str | Path, columns: Sequence[Column] = (), *, key: str | N
     if not rows:
         raise TableError(source, "the file is empty (no header row)")
     names = _header(rows[0], source)
+    if not any(names):
+        raise TableError(source, "the header row (column names) is empty", row=1)
     width = len(names)
     body = rows[1:]
     for n, row in enumerate(body, start=2):
         if len(row) > width and (not excel or any(c.strip() for c in row[width:])):
-            raise TableError(source, f"{len(row)} fields where the header has {width} (a "
+            raise TableError(source, f"{_fields(len(row))} where the header has {width} (a "
                                      "trailing comma, or a comma inside an unquoted value?)",
                              row=n)
         if len(row) < width:
             if not row or not any(c.strip() for c in row):
                 raise TableError(source, "empty row in the middle of the table", row=n)
             if not excel:
-                raise TableError(source, f"{len(row)} fields where the header has {width}",
+                raise TableError(source, f"{_fields(len(row))} where the header has {width}",
                                  row=n)
             row.extend([""] * (width - len(row)))
         del row[width:]
