@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,7 +72,8 @@ def backups_of(path: str | Path) -> list[Path]:
     folder = backup_dir(path)
     if not folder.is_dir():
         return []
-    return sorted(folder.glob(f"{stem}-*.sqlite"), key=lambda p: p.name, reverse=True)
+    return sorted(folder.glob(f"{stem}-[0-9]*T[0-9]*Z.sqlite"), key=lambda p: p.name,
+                  reverse=True)
 
 
 def _is_damage(exc: BaseException) -> bool:
@@ -105,7 +107,7 @@ def _file_of(con: sqlite3.Connection) -> str:
 
 def _create(target: Path) -> None:
     """Create a new store file with its header written, atomically (no 0-byte window)."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.new")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.new")
     con = sqlite3.connect(tmp, isolation_level=None)
     try:
         con.execute("PRAGMA journal_mode = WAL")
