@@ -301,18 +301,21 @@ def read_table(path: str | Path, columns: Sequence[Column] = (), *, key: str | N
     width = len(names)
     body = rows[1:]
     for n, row in enumerate(body, start=2):
-        if len(row) > width and (not excel or any(c.strip() for c in row[width:])):
+        if excel:  # a spreadsheet row: empty cells at its end are not written down
+            if len(row) > width:
+                raise TableError(source, f"a value in column {len(row)}, beyond the last "
+                                         f"named column ({width})", row=n)
+            row.extend([""] * (width - len(row)))
+            continue
+        if len(row) > width:
             raise TableError(source, f"{_fields(len(row))} where the header has {width} (a "
                                      "trailing comma, or a comma inside an unquoted value?)",
                              row=n)
         if len(row) < width:
-            if not row or not any(c.strip() for c in row):
-                raise TableError(source, "empty row in the middle of the table", row=n)
-            if not excel:
-                raise TableError(source, f"{_fields(len(row))} where the header has {width}",
-                                 row=n)
-            row.extend([""] * (width - len(row)))
-        del row[width:]
+            if not row:
+                raise TableError(source, "empty line in the middle of the table", row=n)
+            raise TableError(source, f"{_fields(len(row))} where the header has {width}",
+                             row=n)
     data = {}
     for i, name in enumerate(names):
         cells = [str(unescape_cell(r[i])).strip() for r in body]
