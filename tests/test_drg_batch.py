@@ -191,7 +191,8 @@ def test_cli_exit_codes(tmp_path) -> None:
     # a trailing comma on data rows is not taken as an index column
     src.write_text("id,pdx,sdx\n1,J189,,\n")
     res = runner.invoke(app, ["group", "--csv", str(src), "--out", str(out), "--json"])
-    assert res.exit_code == 2 and "line 2 has 4 fields" in json.loads(res.output)["error"]
+    error = json.loads(res.output)["error"]
+    assert res.exit_code == 2 and "row 2: 4 fields where the header has 3" in error
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     res = runner.invoke(app, ["group", "--csv", str(empty), "--out", str(out), "--json"])

@@ -13,7 +13,6 @@ named by row number in the ``error`` column and on stderr; the other rows are gr
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -27,7 +26,13 @@ from coderlib.drg.encounter import Encounter, EncounterError, parse_code_list
 from coderlib.drg.engine import VersionError
 from coderlib.drg.grouper import group
 from coderlib.drg.weights import DEFAULT_BASE_RATE
+from coderlib.export import write_csv
+from coderlib.tabular import Column, TableError, read_table
 
+#: Input columns of ``--csv`` (values are checked per row by :class:`Encounter`).
+CSV_INPUT = (Column("id", required=True), Column("pdx", required=True), Column("sdx"),
+             Column("proc"), Column("procedures"), Column("age"), Column("sex"),
+             Column("discharge_status"), Column("discharge_date"))
 CSV_OUTPUT = ["id", "drg", "mdc", "severity", "weight", "explanation", "warnings", "error"]
 EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT, EXIT_ROW_ERRORS = 0, 1, 2, 3
 EXIT_CODES_HELP = ("Exit codes: 0 every result valid; 1 grouped with errors (DRG 999 or an "
@@ -130,37 +135,20 @@ def group_command(
 
 
 def read_encounters_csv(path: Path) -> pd.DataFrame:
-    """Read an encounters CSV as text columns: no index inference, a row with more or fewer
-    fields than the header is refused by row number (the one place to swap for a stricter
-    reader). Raises ValueError naming the file and the reason."""
+    """Read an encounters CSV with the strict reader (:func:`coderlib.tabular.read_table`):
+    text columns, no index inference; a row with more or fewer fields than the header, a
+    repeated header or id, a misspelt column name or text that is not UTF-8 is refused by
+    row number. Raises ValueError naming the file and the reason."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
-    except UnicodeDecodeError as err:
-        raise ValueError(f"--csv: {path} is not UTF-8 text (byte {err.start}); save it as "
-                         "UTF-8") from None
-    except csv.Error as err:
-        raise ValueError(f"--csv: {path} is not a readable CSV ({err})") from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise ValueError(f"--csv: {path} is empty (expected a header line)")
-    header = [h.strip() for h in rows[0]]
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise ValueError(f"--csv: {path} repeats column(s) {', '.join(dupes)}")
-    body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
-    for n, r in enumerate(rows[1:], start=2):
-        if any(cell.strip() for cell in r) and len(r) != len(header):
-            raise ValueError(f"--csv: {path} line {n} has {len(r)} fields but the header has "
-                             f"{len(header)} (a stray comma?)")
-    return pd.DataFrame(body, columns=header, dtype=str)
+        return read_table(path, CSV_INPUT, key="id", unknown="near")
+    except TableError as err:
+        raise ValueError(f"--csv: {err}") from None
 
 
 def write_grouped_csv(frame: pd.DataFrame, out: Path) -> None:
-    """Write the grouped rows (the one place to swap for an atomic, formula-safe writer)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    frame.to_csv(tmp, index=False)
-    tmp.replace(out)
+    """Write the grouped rows through the one export path: formula-like cells escaped, the
+    file replaced atomically (a full disk leaves the previous file; ``OutputError``)."""
+    write_csv(frame, out)
 
 
 def _group_csv(path: Path, out: Path | None, as_json: bool) -> None:
@@ -180,8 +168,8 @@ def _group_csv(path: Path, out: Path | None, as_json: bool) -> None:
     res = group_frame(df, explain=True, on_error="record")[CSV_OUTPUT]
     try:
         write_grouped_csv(res, out)
-    except OSError as err:
-        _fail(f"--out: cannot write {out} ({err.strerror or err})", as_json, EXIT_ERRORS)
+    except OSError as err:  # OutputError names the path and the cause (disk full, ...)
+        _fail(f"--out: {err}", as_json, EXIT_ERRORS)
     bad = res[res["error"].fillna("").ne("")]
     summary = {"rows": len(res), "grouped": int(res["drg"].fillna("").ne("").sum()),
                "valid": int(len(res) - len(bad)), "errors": len(bad), "out": str(out),
