@@ -93,7 +93,7 @@ def _describe(system: str, code: str, rec: object) -> LookupResult:
     desc = getattr(rec, "description", "")
     billable = True
     if system == "icd10pcs":
-        billable = bool(getattr(rec, "valid_fy2026", True))
+        billable = getattr(rec, "status", "valid") == "valid"
     return LookupResult(system, code, code, desc, billable, rec)
 
 
