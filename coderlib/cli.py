@@ -1,17 +1,38 @@
-"""The ``coderlib`` command line: every capability reachable without Jupyter."""
+"""The ``coderlib`` command line: every capability reachable without Jupyter.
+
+Command groups are registered lazily: ``coderlib lookup E11.9`` imports only the module that
+defines ``lookup``, so a command starts in a fraction of a second instead of importing
+pandas, the grouper and the notebooks machinery first. ``coderlib --help`` (or an unknown
+command) registers everything. ``app`` (for tests and ``python -m``) is the full app.
+
+>>> sorted(n for _, names in REGISTRATIONS for n in names)[:3]
+['audit', 'codesets', 'drug']
+"""
 
 from __future__ import annotations
+
+import sys
+from importlib import import_module
 
 import typer
 
 from coderlib import __version__
 
-app = typer.Typer(
-    name="coderlib",
-    help="Offline training and audit suite for medical coders and billers.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+# --- command groups: each area registers its own commands (one line each) ---
+# (module with a ``register(app)`` function, the top-level command names it adds)
+# BEGIN REGISTRATIONS
+REGISTRATIONS: list[tuple[str, tuple[str, ...]]] = [
+    ("coderlib.notebooks", ("notebooks",)),
+    ("coderlib.exercises.commands", ("exercises",)),
+    ("coderlib.drg.commands", ("group",)),
+    ("coderlib.audit.commands", ("audit",)),
+    ("coderlib.codes.commands", ("lookup", "search", "excludes1")),
+    ("coderlib.codes.pcs_commands", ("pcs",)),
+    ("coderlib.codes.modifier_commands", ("modifiers",)),
+    ("coderlib.codes.codesets_commands", ("codesets",)),
+    ("coderlib.codes.index_commands", ("index", "neoplasm", "drug")),
+]
+# END REGISTRATIONS
 
 
 def _version(value: bool) -> None:
@@ -20,7 +41,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
@@ -29,32 +49,38 @@ def _root(
     """Offline training and audit suite for medical coders and billers."""
 
 
-# --- command groups: each area registers its own commands (one line each) ---
-# BEGIN REGISTRATIONS
-from coderlib.notebooks import register as _register_notebooks  # noqa: E402
+def build_app(command: str | None = None) -> typer.Typer:
+    """The app with every group registered, or only the group that defines ``command``."""
+    app = typer.Typer(
+        name="coderlib",
+        help="Offline training and audit suite for medical coders and billers.",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+    app.callback()(_root)
+    for module, names in REGISTRATIONS:
+        if command is None or command in names:
+            import_module(module).register(app)
+    return app
 
-_register_notebooks(app)
-from coderlib.exercises.commands import register as _register_exercises  # noqa: E402
 
-_register_exercises(app)
-from coderlib.drg.commands import register as _register_drg  # noqa: E402
-
-_register_drg(app)
-from coderlib.audit.commands import register as _register_audit  # noqa: E402
-
-_register_audit(app)
-from coderlib.codes.commands import register as _register_codes  # noqa: E402
-
-_register_codes(app)
-from coderlib.codes.pcs_modifier_commands import register as _register_pcs  # noqa: E402
-
-_register_pcs(app)
-# END REGISTRATIONS
+def __getattr__(name: str) -> typer.Typer:
+    """``coderlib.cli.app``: the full app, built on first access."""
+    if name == "app":
+        app = globals()["app"] = build_app()
+        return app
+    raise AttributeError(f"module 'coderlib.cli' has no attribute {name!r}")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: register only what the command line asks for."""
+    args = sys.argv[1:]
+    if args == ["--version"]:
+        print(f"coderlib {__version__}")
+        return
+    first = args[0] if args else None
+    known = {n for _, names in REGISTRATIONS for n in names}
+    build_app(first if first in known else None)()
 
 
 if __name__ == "__main__":
