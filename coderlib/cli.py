@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import sys
 from importlib import import_module
-
-import typer
+from typing import TYPE_CHECKING
 
 from coderlib import __version__
+
+if TYPE_CHECKING:  # Typer (and the pydantic it loads) is imported only when needed
+    import typer
 
 # --- command groups: each area registers its own commands (one line each) ---
 # (module with a ``register(app)`` function, the top-level command names it adds)
@@ -33,24 +35,28 @@ REGISTRATIONS: list[tuple[str, tuple[str, ...]]] = [
     ("coderlib.codes.index_commands", ("index", "neoplasm", "drug")),
 ]
 # END REGISTRATIONS
+#: commands that can also run without Typer: name -> "module:function(argv) -> rc | None"
+FAST = {"lookup": "coderlib.codes.cli_runs:fast", "search": "coderlib.codes.cli_runs:fast"}
 
 
 def _version(value: bool) -> None:
+    import typer
+
     if value:
         typer.echo(f"coderlib {__version__}")
         raise typer.Exit()
 
 
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    ),
-) -> None:
-    """Offline training and audit suite for medical coders and billers."""
-
-
 def build_app(command: str | None = None) -> typer.Typer:
     """The app with every group registered, or only the group that defines ``command``."""
+    import typer
+
+    def _root(
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                     help="Show the version and exit."),
+    ) -> None:
+        """Offline training and audit suite for medical coders and billers."""
+
     app = typer.Typer(
         name="coderlib",
         help="Offline training and audit suite for medical coders and billers.",
@@ -79,6 +85,11 @@ def main() -> None:
         print(f"coderlib {__version__}")
         return
     first = args[0] if args else None
+    if first in FAST:  # the hot commands start without Typer (same output)
+        module, _, func = FAST[first].partition(":")
+        rc = getattr(import_module(module), func)(args)
+        if rc is not None:
+            sys.exit(rc)
     known = {n for _, names in REGISTRATIONS for n in names}
     build_app(first if first in known else None)()
 

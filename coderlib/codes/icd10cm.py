@@ -35,7 +35,7 @@ from coderlib.codes.errors import CodeError
 from coderlib.codes.normalize import date_of_service, dotted_icd10cm, normalize_code
 from coderlib.codes.search_rows import SearchRow
 
-SCHEMA = "icd10cm-9"
+SCHEMA = "icd10cm-10"
 FISCAL_YEAR = 2026
 VALID_FROM = dt.date(2025, 10, 1)
 VALID_TO = dt.date(2026, 9, 30)
@@ -158,7 +158,7 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
                 (str(sum(r[7] for r in rows)),))
     # Lookup chunks: every coded node, grouped by first letter, as one marshalled dict each
     # (code -> row in _NODE_COLS order), so a lookup is a dict hit once its letter is loaded.
-    chunks: dict[str, dict] = {HEADER_CHUNK: {}}
+    chunks: dict[str, dict] = {}
     for (nid, parent, last, kind, name, code, desc, billable, x7, notes, seven, _, _) in rows:
         row = (nid, parent, kind, name, code, desc, billable, x7,
                json.loads(notes) if notes else None, json.loads(seven) if seven else None,
@@ -166,7 +166,7 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
         if code is not None:
             chunks.setdefault(code[0], {})[code] = row
         if not billable:
-            chunks[HEADER_CHUNK][nid] = row
+            chunks.setdefault(header_chunk(nid), {})[nid] = row
     con.execute("CREATE TABLE chunk(letter TEXT PRIMARY KEY, blob BLOB NOT NULL, crc INTEGER)")
     blobs = [(letter, marshal.dumps(d)) for letter, d in chunks.items()]
     con.executemany("INSERT INTO chunk VALUES (?, ?, ?)",
@@ -293,7 +293,16 @@ _NODE_COLS = "id, parent, kind, name, code, description, billable, x7, notes, se
 
 
 _HEADERS: dict[int, tuple] = {}
-HEADER_CHUNK = "#"  # the chunk holding every non-billable node (chapters, blocks, headers) by id
+HEADER_SPAN = 2048  # headers (chapters, blocks, non-billable codes) are chunked by id range
+
+
+def header_chunk(node_id: int) -> str:
+    """Name of the chunk holding header node ``node_id`` (``#`` + id range number).
+
+    >>> header_chunk(1), header_chunk(5000)
+    ('#0', '#2')
+    """
+    return f"#{node_id // HEADER_SPAN}"
 
 
 def _header_node(node_id: int) -> tuple:
@@ -304,7 +313,7 @@ def _header_node(node_id: int) -> tuple:
     node = _HEADERS.get(node_id)
     if node is not None:
         return node
-    row = _chunk(HEADER_CHUNK).get(node_id)
+    row = _chunk(header_chunk(node_id)).get(node_id)
     if row is None:
         raise RuntimeError(f"ICD-10-CM cache lacks node {node_id}; delete {DB.name} cache")
     node = _HEADERS[node_id] = _parse(row)
@@ -485,7 +494,7 @@ _CHUNKS: dict[str, dict] = {}
 
 
 def _chunk(letter: str) -> dict:
-    """All coded nodes starting with ``letter`` by code, or (``HEADER_CHUNK``) every header
+    """All coded nodes starting with ``letter`` by code, or (``#n``) the headers of one id range
     by id; loaded from the cache on first use."""
     chunk = _CHUNKS.get(letter)
     if chunk is None:
