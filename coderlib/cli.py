@@ -87,7 +87,13 @@ def main() -> None:
     first = args[0] if args else None
     if first in FAST:  # the hot commands start without Typer (same output)
         module, _, func = FAST[first].partition(":")
-        rc = getattr(import_module(module), func)(args)
+        try:
+            rc = getattr(import_module(module), func)(args)
+        except BrokenPipeError:  # output piped into `head` and closed: not an error
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            rc = 0
         if rc is not None:
             sys.exit(rc)
     known = {n for _, names in REGISTRATIONS for n in names}

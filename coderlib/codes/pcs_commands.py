@@ -33,7 +33,12 @@ def pcs_decode(
     if as_json:
         typer.echo(json.dumps(asdict(decoded), indent=2, default=str))
         return
-    status = "valid FY2026" if decoded.valid_fy2026 else "NOT valid for FY2026"
+    from coderlib.codes import years
+
+    v = years.status("icd10pcs", decoded.code, years.horizon())
+    when = f"FY{v.fiscal_year}"
+    status = (f"valid {when}" if v.valid else f"NOT valid for {when}") + \
+        ("; valid FY2026" if decoded.valid_fy2026 else "; not valid for FY2026")
     typer.echo(f"{decoded.code}  {decoded.description}  ({status})")
     for axis in decoded.axes:
         line = f"  {axis.position}  {axis.value}  {axis.axis:<32} {axis.meaning}"
