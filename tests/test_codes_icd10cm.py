@@ -114,7 +114,8 @@ def test_distinct_errors() -> None:
     with pytest.raises(CodeError) as err:
         icd10cm.get("E11.9", on="2015-09-30")
     assert err.value.reason == "not_valid_on_date"
-    assert "before ICD-10 took effect (2015-10-01)" in err.value.message
+    assert "not valid on 2015-09-30: that is before ICD-10 took effect (2015-10-01)" in \
+        err.value.message
 
 
 def test_fiscal_year_boundaries() -> None:

@@ -192,7 +192,8 @@ class Validity:
             extra = f" (new in {fy})" if self.new_this_year else ""
             return f"{name} {shown} is valid on {self.day} ({fy}){extra}"
         if self.day < ICD10_START:
-            return f"{name} {shown}: {self.day} is before ICD-10 took effect (2015-10-01)"
+            return (f"{name} {shown} is not valid on {self.day}: that is before ICD-10 took "
+                    "effect (2015-10-01)")
         if self.state == "deleted":
             return (f"{name} {shown} is not valid on {self.day}: deleted for {fy} (valid "
                     f"through {self.spans[-1][1]}); {self.previous_year_status()}")
