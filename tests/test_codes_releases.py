@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from coderlib.codes import alpha_index, icd10cm, releases
 from coderlib.codes.cms_files import ReleaseFileError, classify
+from coderlib.codes.errors import CodeError
 
 FIX = Path(__file__).parent / "fixtures" / "cms"
 RELEASE = FIX / "release2027"
@@ -219,3 +220,19 @@ def test_real_cms_tabular_imports(release_dir: Path) -> None:
     assert row["fiscal_year"] == 2026 and row["kinds"] == ["tabular"]
     assert releases.title("icd10cm", "E119", 2026) == \
         "Type 2 diabetes mellitus without complications"
+
+
+def test_imported_order_file_serves_a_year_past_the_cms_tables(release_dir: Path,
+                                                               tmp_path: Path) -> None:
+    folder = tmp_path / "fy2028"
+    folder.mkdir()
+    shutil.copy(RELEASE / "icd10cm_order_2027.txt", folder / "icd10cm_order_2028.txt")
+    with pytest.raises(CodeError, match="FY2028"):  # nothing installed for FY2028
+        icd10cm.validate("E11.9", on="2027-12-01")
+    releases.import_release(folder)
+    info = icd10cm.validate("E11.9", on="2027-12-01")
+    assert info.fiscal_year == 2028
+    with pytest.raises(CodeError) as err:  # not listed in the FY2028 order file
+        icd10cm.validate("I10", on="2027-12-01")
+    assert err.value.reason == "not_valid_on_date"
+    assert icd10cm.get("C78.3", on="2027-12-01").fiscal_year == 2028  # a header with codes

@@ -338,14 +338,31 @@ def title(system: str, code: str, fy: int) -> str | None:
 
 
 def reportable(system: str, code: str, fy: int) -> bool | None:
-    """Whether the order file for ``fy`` lists ``code`` as reportable (``None``: no file)."""
+    """Whether the order file for ``fy`` lists ``code`` as reportable (``None``: no order
+    file installed for that year)."""
     if fy not in installed_years(system):
         return None
+    con = _con(system, fy)
+    kinds = json.loads(dict(con.execute("SELECT k, v FROM meta").fetchall()).get(
+        "kinds", "[]")) if con is not None else []
+    if "order" not in kinds and "pcs_order" not in kinds:
+        return None  # only an order file says which codes are reportable
+    if not code:
+        return False
     rows = _checked(system, fy, "SELECT code, reportable, short, long, notes, crc FROM title "
                     "WHERE code=?", (code,))
-    if not rows:
-        return False
-    return bool(rows[0][1]) if rows[0][1] is not None else None
+    return bool(rows[0][1]) if rows and rows[0][1] is not None else False
+
+
+def codes_under(system: str, prefix: str, fy: int, limit: int = 50) -> list[str] | None:
+    """Reportable codes starting with ``prefix`` in the order file for ``fy`` (``None``: no
+    order file installed for that year)."""
+    if fy not in installed_years(system) or reportable(system, "", fy) is None:
+        return None
+    rows = _checked(system, fy, "SELECT code, reportable, short, long, notes, crc FROM title "
+                    "WHERE code >= ? AND code < ? AND reportable=1 ORDER BY code LIMIT ?",
+                    (prefix, prefix + "~", limit))
+    return [r[0] for r in rows]
 
 
 def tree(kind: str, letter: str, fy: int | None = None) -> tuple:

@@ -236,6 +236,16 @@ def status(system: str, code: str, day: dt.date) -> Validity:
         new = not any(a <= prev <= b for a, b in got)
         return Validity(system, code, day, fy, "valid", got, new)
     end = horizon()
+    if day > end:  # past the MCE tables: an imported CMS order file for that year decides
+        from coderlib.codes import releases
+
+        listed = releases.reportable(system, code, fy)
+        if listed is not None:
+            first, last = fy_bounds(fy)
+            return Validity(system, code, day, fy, "valid" if listed else "never",
+                            got + ((first, last),) if listed else got,
+                            listed and not any(b >= first - dt.timedelta(days=1)
+                                               for _, b in got))
     if day > end and fiscal_year(end) == fy:
         # after the horizon in the same FY: the October release still applies unless CMS
         # deleted the code on April 1 (rare); report what the tables knew last
@@ -261,6 +271,12 @@ def codes_under(system: str, prefix: str, day: dt.date, limit: int = 50) -> list
 
     if not prefix:
         return []
+    if day > horizon():
+        from coderlib.codes import releases
+
+        listed = releases.codes_under(system, prefix, fiscal_year(day), limit)
+        if listed is not None:
+            return listed
     when = _int(min(day, horizon()))
     chunk = _chunk(system, prefix[0])
     keys = _sorted_codes(system, prefix[0])
