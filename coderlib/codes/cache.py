@@ -6,6 +6,12 @@ schema version, the key it was built for (package versions, data-file sizes) and
 the marker is missing, the SQLite header or page count does not match the file, or SQLite
 reports corruption; builds go to a temporary file that is renamed into place atomically.
 
+Content is checked too: every row a lookup shows carries a checksum of its content
+(:func:`row_crc`; the big lookup tables are stored as checksummed blobs, so even a damaged
+code is caught), verified on every read by :meth:`CachedDB.checked`. A mismatch, text SQLite
+cannot decode or a malformed page rebuilds the file and re-runs the query; hooks registered
+with :meth:`CachedDB.on_rebuild` drop what a long-running process had read from the old file.
+
 >>> import sqlite3
 >>> def build(con: sqlite3.Connection) -> None:
 ...     con.execute("CREATE TABLE t(x)")

@@ -47,7 +47,7 @@ __all__ = ["AXIS_NAMES", "ORDER_COLUMNS", "SECTIONS", "PcsAxis", "PcsCode", "Pcs
            "iter_codes", "iter_search_rows", "load_order_file", "nearest_codes",
            "next_values", "use_order_file", "FY_START", "FY_END"]
 
-DATA_VERSION = "FY2027 (CMS MCE validity)"
+DATA_VERSION = "FY2026-FY2027 (CMS MCE validity)"
 
 _CODE_RE = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
 _PREFIX_RE = re.compile(r"^[0-9A-HJ-NP-Z]{0,7}$")

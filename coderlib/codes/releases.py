@@ -12,6 +12,8 @@ Each release file holds ``title`` rows (code, reportable flag, short and long ti
 Tabular notes, and the Index trees as checksummed marshalled blobs, keyed by the fiscal year
 and a fingerprint (SHA-256) of the source files.
 
+>>> release_path("icd10cm", 2027).name
+'icd10cm-FY2027.sqlite'
 >>> installed()  # doctest: +SKIP
 [{'system': 'icd10cm', 'fiscal_year': 2027, 'kinds': ['index', 'order'], ...}]
 """
