@@ -76,6 +76,21 @@ def test_pcs_description_flip_is_rebuilt(private_cache) -> None:  # noqa: ANN001
     fresh.close()
 
 
+def test_pcs_damaged_code_key_is_rebuilt(private_cache) -> None:  # noqa: ANN001
+    """A flipped byte in the code itself hides the row; CMS's tables say it must exist."""
+    db = pcs_sources._db()
+    path = private_cache(db, lambda: icd10pcs.get("0DTJ4ZZ"))
+    data = path.read_bytes()
+    at = data.find(b"0DTJ4ZZResection of Appendix")  # the key, then the description
+    assert at >= 0
+    with open(path, "r+b") as fh:
+        fh.seek(at + 6)
+        fh.write(b"Y")  # 0DTJ4ZZ -> 0DTJ4ZY
+    before = db.rebuilds
+    assert icd10pcs.get("0DTJ4ZZ").description.startswith("Resection of Appendix")
+    assert db.rebuilds == before + 1
+
+
 def test_pcs_invalid_utf8_is_rebuilt_not_an_error(private_cache) -> None:  # noqa: ANN001
     db = pcs_sources._db()
     path = private_cache(db, lambda: icd10pcs.get("0DTJ4ZZ"))

@@ -236,3 +236,16 @@ def test_imported_order_file_serves_a_year_past_the_cms_tables(release_dir: Path
         icd10cm.validate("I10", on="2027-12-01")
     assert err.value.reason == "not_valid_on_date"
     assert icd10cm.get("C78.3", on="2027-12-01").fiscal_year == 2028  # a header with codes
+
+
+def test_cli_import_refuses_a_bad_file_naming_it(release_dir: Path, tmp_path: Path) -> None:
+    from coderlib.cli import app
+
+    bad = tmp_path / "icd10cm_index_2027.xml"
+    bad.write_bytes((RELEASE / "icd10cm_index_2027.xml").read_bytes()[:500])
+    res = runner.invoke(app, ["codesets", "import", str(bad)])
+    assert res.exit_code == 1
+    assert "icd10cm_index_2027.xml: not complete, well-formed XML" in res.output
+    assert "installed code sets unchanged" in res.output
+    res = runner.invoke(app, ["codesets", "import", str(RELEASE), "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)[0]["fiscal_year"] == 2027

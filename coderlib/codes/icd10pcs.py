@@ -150,6 +150,12 @@ def get(code: str, on: date | str | None = None) -> PcsCode:
     """
     norm = _check_format(code)
     row = _db().checked_one(f"{_ROW} WHERE code = ?", (norm,))
+    if row is None:
+        from coderlib.codes import years
+
+        if years.spans("icd10pcs", norm):  # CMS lists it, so the table must: damaged key
+            _db().rebuild()
+            row = _db().checked_one(f"{_ROW} WHERE code = ?", (norm,))
     official = _order_codes()
     if official:
         return _from_order_file(code, norm, row, official, on)
