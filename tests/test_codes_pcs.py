@@ -95,6 +95,9 @@ def test_fy2027_validity_by_date_of_service() -> None:
     with pytest.raises(CodeError) as err:
         pcs.get("028F3Z0", on="2026-09-30")
     assert err.value.reason == "not_valid_on_date" and "2026-10-01" in err.value.message
+    new = pcs.get("028F3Z0", on="2026-12-01")
+    assert new.description.startswith("valid in FY2027; title not bundled — import the CMS")
+    assert "built from axis values" in new.description_source
     # deleted for FY2027: valid through 2026-09-30 only
     assert pcs.get("XRGA0R7", on="2026-09-30").code == "XRGA0R7"
     with pytest.raises(CodeError) as err:

@@ -59,6 +59,12 @@ def test_import_gives_titles_to_fy2027_codes(installed: Path) -> None:
     info = icd10cm.get("C78.31", on="2026-12-01")
     assert info.description == "FIXTURE long title for C78.31 (test data, not CMS text)"
     assert releases.reportable("icd10cm", "C7831", 2027) is True
+    from coderlib.codes import icd10pcs
+
+    new_pcs = icd10pcs.get("028F3Z0", on="2026-12-01")
+    assert new_pcs.description == "FIXTURE long title for 028F3Z0 (test data, not CMS text)"
+    assert new_pcs.description_source == "imported CMS release FY2027 (order file)"
+    assert icd10pcs.get("0DTJ4ZZ").description_source == "icd10coder"  # bundled title kept
     assert releases.reportable("icd10cm", "C783", 2027) is False  # a header in the file
     rows = releases.installed()
     assert {r["system"] for r in rows} == {"icd10cm", "icd10pcs"}

@@ -460,13 +460,26 @@ def _unknown(norm: str) -> CodeError:
         if row:
             base = dotted_icd10cm(row[0])
             kids = [] if row[1] else billable_children(row[0], limit=12)
+            kids += [k for k in _current_codes_under(row[0]) if k not in kids]
             return CodeError(dotted, "unknown",
                              f"ICD-10-CM {dotted} does not exist (nearest: {base})",
-                             kids or [base])
+                             sorted(kids) or [base])
     sibs = [dotted_icd10cm(r[0]) for r in DB.all(
         "SELECT code FROM node WHERE code >= ? AND kind='category' ORDER BY code LIMIT 5",
         (norm[:3],))]
     return CodeError(dotted, "unknown", f"ICD-10-CM {dotted} does not exist", sibs)
+
+
+def _current_codes_under(prefix: str) -> list[str]:
+    """Dotted codes under ``prefix`` valid in the newest year of CMS's tables (FY2027-new
+    codes the bundled FY2026 Tabular lacks included)."""
+    from coderlib.codes import years
+
+    try:
+        return [dotted_icd10cm(c) for c in
+                years.codes_under("icd10cm", prefix, years.horizon(), limit=12)]
+    except Exception:  # noqa: BLE001 - validity tables unavailable: suggest from the Tabular
+        return []
 
 
 def _find_row(code: str) -> tuple[str, tuple]:

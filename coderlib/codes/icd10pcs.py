@@ -171,7 +171,7 @@ def get(code: str, on: date | str | None = None) -> PcsCode:
             raise CodeError(code, "not_valid_on_date",
                             f"{norm} is not valid in FY2026 or FY2027: {pcs.note}",
                             nearest_codes(norm))
-        return pcs
+        return _imported_title(pcs, 2026 if pcs.valid_fy2026 else 2027)
     from coderlib.codes import years
 
     day = date_of_service(on)
@@ -182,7 +182,23 @@ def get(code: str, on: date | str | None = None) -> PcsCode:
     pcs = _row_to_code(row, v.fiscal_year)
     from dataclasses import replace
 
-    return replace(pcs, valid_from=v.valid_from, valid_to=v.valid_to)
+    return _imported_title(replace(pcs, valid_from=v.valid_from, valid_to=v.valid_to),
+                           v.fiscal_year)
+
+
+def _imported_title(pcs: PcsCode, fy: int) -> PcsCode:
+    """``pcs`` with its title from an imported CMS release for ``fy`` when ours is built."""
+    if pcs.description_source in ("icd10coder", "tuva"):
+        return pcs
+    from dataclasses import replace
+
+    from coderlib.codes import releases
+
+    title = releases.title("icd10pcs", pcs.code, fy)
+    if not title:
+        return pcs
+    return replace(pcs, description=title,
+                   description_source=f"imported CMS release FY{fy} (order file)")
 
 
 def codes_frame(valid_only: bool = True) -> pd.DataFrame:

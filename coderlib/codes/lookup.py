@@ -220,6 +220,9 @@ def _other_lines(res: LookupResult) -> list[str]:
     if res.system == "icd10pcs":
         from coderlib.codes import icd10pcs
 
+        src = getattr(res.record, "description_source", "")
+        if src and src not in ("icd10coder", "tuva"):
+            lines.append(f"  (title: {src})")
         for ax in icd10pcs.decode(res.code).axes:
             defn = f" - {ax.definition}" if ax.definition else ""
             lines.append(f"  {ax.position} {ax.axis:<15} {ax.value}  {ax.meaning}{defn}")

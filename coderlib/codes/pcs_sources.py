@@ -36,10 +36,11 @@ from coderlib.codes.cache import CachedDB, package_version, row_crc
 from coderlib.codes.mce_tables import read_spans
 from coderlib.codes.pcs_axes import CURATED, SECTIONS, infer_axes
 
-SCHEMA_VERSION = "pcs-4"
+SCHEMA_VERSION = "pcs-5"
 FY_START = date(2025, 10, 1)
 FY_END = date(2026, 9, 30)
 _CODE_RE = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
+UNTITLED = "valid in FY2027; title not bundled — import the CMS release to see it"
 CODES_COLUMNS = ("code, description, desc_source, sources, valid_from, valid_to, valid26, "
                  "status, note, short, current")
 
@@ -183,6 +184,9 @@ def _build(con: sqlite3.Connection) -> None:
             desc, dsrc = tuva[code], "tuva"
         else:
             desc, dsrc = _built_description(code, meaning), "built from axis values"
+            if mine and mine[0][0] >= 20261001:  # new for FY2027: say the title is missing
+                desc = f"{UNTITLED} (from the axes: {desc})"
+                dsrc = "not bundled (new in FY2027); built from axis values"
         short = ic_short.get(code, "")
         row = (code, desc, dsrc, ",".join(sources),
                valid_from.isoformat() if valid_from else None,
