@@ -105,6 +105,12 @@ def test_index_walk_hands_over_to_the_tabular(installed: Path) -> None:
     assert ext.code == "W06" and "W06.XXXA" in ext.tabular_message  # needs a 7th character
     hits = alpha_index.find("urinary infection")
     assert hits and hits[0].code == "N39.0"
+    from coderlib.codes.search import search_with_index
+
+    found = search_with_index("myocardial infarction st elevation anterior", limit=5)
+    assert (found[0].dotted, found[0].matched) == ("I21.09", "index")
+    assert found[0].matched_term.startswith("Infarct, infarction, myocardium")
+    assert search_with_index("heart attack", limit=1)[0].dotted == "I21.9"  # lay vocabulary
 
 
 def test_neoplasm_and_drug_tables(installed: Path) -> None:

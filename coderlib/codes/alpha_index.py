@@ -340,7 +340,8 @@ def find(text: str, limit: int = 10, fy: int | None = None) -> list[IndexHit]:
     """Index-aware search: Index entries whose path holds every word of ``text``.
 
     Returns ``[]`` when no Index is installed (callers fall back to title search).
-    Shorter paths and entries with a complete code rank first.
+    Shorter paths and entries with a complete code rank first. The Index is flattened once
+    per process into paths with an inverted word list, so a query is a few set lookups.
     """
     from coderlib.codes import releases
 
@@ -348,21 +349,52 @@ def find(text: str, limit: int = 10, fy: int | None = None) -> list[IndexHit]:
     want = set(_WORD.findall(text.lower()))
     if year is None or not want:
         return []
-    hits: list[IndexHit] = []
+    entries, by_word = _flat_index(year, releases.summary("icd10cm", year)["fingerprint"])
+    ids: set[int] | None = None
+    for word in want:
+        got = by_word.get(word, set())
+        ids = set(got) if ids is None else ids & got
+        if not ids:
+            return []
+    target = norm_title(text)
+    hits = []
+    for i in ids or ():
+        path, code, see, depth = entries[i]
+        exact = norm_title(path) == target
+        score = depth + (0 if code and not code.endswith("-") else 0.5) - 2 * exact
+        hits.append(IndexHit(path, code, see, score))
+    hits.sort(key=lambda h: (h.score, len(h.path)))
+    return hits[:limit]
 
-    def visit(node: tuple, trail: list[str]) -> None:
+
+_FLAT: dict[tuple[int, str], tuple[list[tuple[str, str | None, str | None, int]],
+                                   dict[str, set[int]]]] = {}
+
+
+def _flat_index(year: int, fingerprint: str) -> tuple[list, dict[str, set[int]]]:
+    """Every Index entry with a code or a *see* as (path, code, see, depth), and word -> ids."""
+    key = (year, fingerprint)
+    if key in _FLAT:
+        return _FLAT[key]
+    from coderlib.codes import releases
+
+    entries: list[tuple[str, str | None, str | None, int]] = []
+    by_word: dict[str, set[int]] = {}
+
+    def visit(node: tuple, trail: list[str], words: set[str]) -> None:
         title, nemod, code, see, _, _, children = node
         here = trail + [title]
-        words = set(_WORD.findall(" ".join(here).lower() + " " + nemod.lower()))
-        if want <= words and (code or see):
-            exact = norm_title(", ".join(here)) == norm_title(text)
-            score = len(here) + (0 if code and not code.endswith("-") else 0.5) - 2 * exact
-            hits.append(IndexHit(", ".join(here), code, see, score))
+        mine = words | set(_WORD.findall(f"{title} {nemod}".lower()))
+        if code or see:
+            entries.append((", ".join(here), code, see, len(here)))
+            for w in mine:
+                by_word.setdefault(w, set()).add(len(entries) - 1)
         for child in children:
-            visit(child, here)
+            visit(child, here, mine)
 
     for letter in releases.letters("index", year):
         for main in releases.tree("index", letter, year):
-            visit(main, [])
-    hits.sort(key=lambda h: (h.score, len(h.path)))
-    return hits[:limit]
+            visit(main, [], set())
+    _FLAT.clear()  # keep one year in memory
+    _FLAT[key] = (entries, by_word)
+    return _FLAT[key]
