@@ -39,7 +39,11 @@ def release_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def installed(release_dir: Path) -> Path:
+    from coderlib.codes import search
+
+    before = search.cache_key()
     done = releases.import_release(RELEASE)
+    assert search.cache_key() != before  # imported titles become searchable
     assert [(r["system"], r["fiscal_year"]) for r in done] == [("icd10cm", 2027),
                                                                  ("icd10pcs", 2027)]
     return release_dir
@@ -59,6 +63,9 @@ def test_import_gives_titles_to_fy2027_codes(installed: Path) -> None:
     info = icd10cm.get("C78.31", on="2026-12-01")
     assert info.description == "FIXTURE long title for C78.31 (test data, not CMS text)"
     assert releases.reportable("icd10cm", "C7831", 2027) is True
+    extra = [r for r in icd10cm.iter_search_rows() if r.version == "FY2027 (imported)"]
+    assert {r.code for r in extra} == {"C7831", "C7832", "I4200"}  # not in the FY2026 Tabular
+    assert extra[0].description.startswith("FIXTURE long title")
     from coderlib.codes import icd10pcs
 
     new_pcs = icd10pcs.get("028F3Z0", on="2026-12-01")
@@ -93,7 +100,8 @@ def test_real_fy2027_index_excerpt(release_dir: Path) -> None:
         alpha_index.walk("zzz")
 
 
-def test_index_walk_hands_over_to_the_tabular(installed: Path) -> None:
+def test_index_walk_hands_over_to_the_tabular(installed: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     res = alpha_index.walk("infarction, myocardial")
     assert [e.title for e in res.entries] == ["Infarct, infarction",
                                               "myocardium, myocardial"]
@@ -105,7 +113,11 @@ def test_index_walk_hands_over_to_the_tabular(installed: Path) -> None:
     assert ext.code == "W06" and "W06.XXXA" in ext.tabular_message  # needs a 7th character
     hits = alpha_index.find("urinary infection")
     assert hits and hits[0].code == "N39.0"
+    from coderlib.codes import search
     from coderlib.codes.search import search_with_index
+
+    # keep the shared search index as it is (rebuilding it for the fixture costs ~20 s)
+    monkeypatch.setattr(search, "_release_state", lambda: "")
 
     found = search_with_index("myocardial infarction st elevation anterior", limit=5)
     assert (found[0].dotted, found[0].matched) == ("I21.09", "index")

@@ -759,11 +759,26 @@ def excludes1_conflicts(codes: Iterable[str]) -> list[Excludes1Conflict]:
 # ----------------------------------------------------------------------------- search rows
 
 def iter_search_rows() -> Iterator[SearchRow]:
-    """Every ICD-10-CM code (headers too) with its inclusion terms and Includes notes."""
+    """Every ICD-10-CM code (headers too) with its inclusion terms and Includes notes.
+
+    Codes of the newest imported CMS release that the bundled Tabular lacks (FY2027-new
+    codes after ``coderlib codesets import``) follow, with their imported titles.
+    """
+    seen: set[str] = set()
     for row in _nodes("code IS NOT NULL ORDER BY id"):
         code, desc, billable, notes = row[5], row[6], row[7], row[9]
+        seen.add(code)
         terms: tuple[str, ...] = ()
         if notes:
             parsed = json.loads(notes)
             terms = tuple(parsed.get("inclusion_term", ())) + tuple(parsed.get("includes", ()))
         yield SearchRow("icd10cm", code, desc, bool(billable), terms, RELEASE)
+    from coderlib.codes import releases
+
+    for fy in reversed(releases.installed_years("icd10cm")):
+        titles = releases.reportable_titles("icd10cm", fy)
+        for code, title in titles:
+            if code not in seen:
+                yield SearchRow("icd10cm", code, title, True, (), f"FY{fy} (imported)")
+        if titles:
+            break

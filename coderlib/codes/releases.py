@@ -367,6 +367,21 @@ def codes_under(system: str, prefix: str, fy: int, limit: int = 50) -> list[str]
     return [r[0] for r in rows]
 
 
+def reportable_titles(system: str, fy: int) -> list[tuple[str, str]]:
+    """(code, long title) of every reportable code in the order file for ``fy``."""
+    if fy not in installed_years(system):
+        return []
+    rows = _checked(system, fy, "SELECT code, reportable, short, long, notes, crc FROM title "
+                    "WHERE reportable=1 ORDER BY code")
+    return [(r[0], r[3]) for r in rows]
+
+
+def state() -> str:
+    """A fingerprint of the installed releases (names and modification times)."""
+    return ";".join(f"{p.name}:{p.stat().st_mtime_ns}"
+                    for p in sorted(releases_dir().glob("*.sqlite")))
+
+
 def tree(kind: str, letter: str, fy: int | None = None) -> tuple:
     """Main-term nodes of one letter of an installed Index/table (newest year by default)."""
     system = KINDS[kind][0]

@@ -58,8 +58,15 @@ def _module(system: str):  # noqa: ANN202 - a code-set module
     return _MODULES[system]
 
 
+def _release_state() -> str:
+    """Installed CMS releases (their titles become searchable, so the index follows them)."""
+    from coderlib.codes import releases
+
+    return releases.state()
+
+
 def _versions() -> dict[str, str]:
-    out = {}
+    out = {"releases": _release_state()}
     for system in SYSTEMS:
         mod = _module(system)
         if mod is None:
