@@ -7,7 +7,11 @@
 - lookup p95 of ``icd10cm.get`` on random codes (target < 50 us);
 - search p95 over all systems for 1-3 word queries (target <= 2 ms) and for misspelled
   queries (target <= 15 ms), and a plain SQLite FTS5 baseline over ICD-10-CM descriptions;
-- resident memory with every code set and the search index loaded (target < 300 MB).
+- resident memory with every code set and the search index loaded (target < 300 MB);
+- command-line start-up (issue 11): ``coderlib --version``, ``coderlib lookup I50.22``,
+  ``coderlib search pneumonia`` in a new process (target <= 0.2 s wall each), as a ratio
+  against a new process doing ``import coderlib``. Bytecode is compiled first and
+  ``PYTHONDONTWRITEBYTECODE`` is cleared for these runs, as on a user's machine.
 
 Ratios below 1.0 mean faster/smaller than the target or baseline. The random queries are
 drawn with ``--seed`` (printed).
@@ -35,6 +39,20 @@ def _wall(code: str, runs: int) -> float:
     for _ in range(runs):
         t = time.perf_counter()
         subprocess.run([PY, "-c", code], check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def _cli_wall(args: list[str], runs: int) -> float:
+    """Median wall time of a ``coderlib`` command (or ``python -c``) in a new process."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    exe = [str(Path(PY).with_name("coderlib"))] if args[0] != "-c" else [PY]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(exe + args, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 
@@ -171,6 +189,22 @@ def main() -> None:
                 kind = "bm25-ranked" if ranked else "unranked"
                 rows.append((f"  FTS5 baseline, {kind} (ICD-10-CM only)", f"{fts * 1e3:.2f} ms",
                              "", f"ours / baseline: {p / fts:.2f}x"))
+
+    import compileall
+
+    import coderlib
+
+    compileall.compile_dir(str(Path(coderlib.__file__).parent), quiet=1)
+    imp = _cli_wall(["-c", "import coderlib"], args.runs)
+    rows.append(("CLI: python -c 'import coderlib' (baseline)", f"{imp:.3f} s", "", ""))
+    for label, cmd in (("CLI: coderlib --version", ["--version"]),
+                       ("CLI: coderlib lookup I50.22", ["lookup", "I50.22"]),
+                       ("CLI: coderlib lookup --date 2026-12-01",
+                        ["lookup", "E11.9", "--date", "2026-12-01"]),
+                       ("CLI: coderlib search pneumonia", ["search", "pneumonia"])):
+        wall = _cli_wall(cmd, args.runs)
+        rows.append((label, f"{wall:.3f} s", f"target 0.2 s: {wall / 0.2:.2f}x",
+                     f"vs import coderlib: {wall / imp:.2f}x"))
 
     out = subprocess.run([PY, "-c", _RSS], check=True, capture_output=True, text=True)
     rss, peak = (float(x) for x in out.stdout.split())

@@ -24,7 +24,7 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     if args.rebuild:
-        icd10pcs._DB.rebuild()
+        icd10pcs._db().rebuild()
     report = icd10pcs.build_report()
     report["wall_seconds_this_run"] = round(time.perf_counter() - t0, 2)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -34,7 +34,7 @@ def test_lookup_pcs_json_decodes() -> None:
 
 
 def test_lookup_error_json_and_exit_code() -> None:
-    res = runner.invoke(app, ["lookup", "E11.9", "--date", "2024-01-01", "--json"])
+    res = runner.invoke(app, ["lookup", "I42.0", "--date", "2026-12-01", "--json"])
     assert res.exit_code == 1
     assert json.loads(res.output)["error"]["reason"] == "not_valid_on_date"
     res = runner.invoke(app, ["lookup", "E11.9", "--system", "icd9", "--json"])
@@ -62,3 +62,10 @@ def test_excludes1_command() -> None:
     pairs = {(c["code"], c["excluded"]) for c in json.loads(res.output)}
     assert ("E11.9", "E10.9") in pairs
     assert runner.invoke(app, ["excludes1", "E11.9", "I10"]).exit_code == 0
+
+
+def test_lookup_e11_9_on_a_fy2027_date() -> None:
+    """The issue's first complaint: E11.9 on 2026-12-01 is valid in FY2027."""
+    res = runner.invoke(app, ["lookup", "E11.9", "--date", "2026-12-01"])
+    assert res.exit_code == 0, res.output
+    assert "ICD-10-CM FY2027" in res.output

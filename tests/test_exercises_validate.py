@@ -126,10 +126,10 @@ def test_unacceptable_principal(tmp_path: Path) -> None:
 
 def test_code_not_valid_on_date_of_service(tmp_path: Path) -> None:
     def edit(d):
-        d["dates"]["service"] = "2024-02-03"
+        d["dates"]["service"] = "2015-06-03"  # before ICD-10 (FY2024 dates are valid now)
     path = _variant(tmp_path, GOOD / "outpatient" / "fx-op-knee-001.yaml", "outpatient", edit)
     errs = [f for c in validate_path(path).charts for f in c.findings if f.severity == ERROR]
-    assert any(f.check == "codes" and "not valid on 2024-02-03" in f.message for f in errs), errs
+    assert any(f.check == "codes" and "not valid on 2015-06-03" in f.message for f in errs), errs
 
 
 def test_setting_rules_and_query_set(tmp_path: Path) -> None:

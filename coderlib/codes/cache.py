@@ -6,6 +6,12 @@ schema version, the key it was built for (package versions, data-file sizes) and
 the marker is missing, the SQLite header or page count does not match the file, or SQLite
 reports corruption; builds go to a temporary file that is renamed into place atomically.
 
+Content is checked too: every row a lookup shows carries a checksum of its content
+(:func:`row_crc`; the big lookup tables are stored as checksummed blobs, so even a damaged
+code is caught), verified on every read by :meth:`CachedDB.checked`. A mismatch, text SQLite
+cannot decode or a malformed page rebuilds the file and re-runs the query; hooks registered
+with :meth:`CachedDB.on_rebuild` drop what a long-running process had read from the old file.
+
 >>> import sqlite3
 >>> def build(con: sqlite3.Connection) -> None:
 ...     con.execute("CREATE TABLE t(x)")
@@ -22,6 +28,7 @@ import os
 import sqlite3
 import struct
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +40,25 @@ _LOCK = threading.RLock()
 
 class CacheInvalid(Exception):
     """The cache file exists but cannot be trusted; the caller rebuilds it."""
+
+
+def row_crc(values: tuple | list) -> int:
+    """Checksum of one cache row's content (stored next to it, checked on every read).
+
+    >>> row_crc(("E119", "Type 2 diabetes mellitus without complications"))
+    3253889194
+    >>> row_crc(("E119", "Type 2 diabetes mellitus without complicationz")) == 3253889194
+    False
+    """
+    crc = 0
+    for v in values:
+        data = v if isinstance(v, bytes) else str(v).encode("utf-8", "surrogatepass")
+        crc = zlib.crc32(b"\x1f", zlib.crc32(data, crc))
+    return crc
+
+
+class CacheDamaged(Exception):
+    """A row read from a cache fails its checksum even after a rebuild."""
 
 
 def cache_path(name: str) -> Path:
@@ -163,6 +189,14 @@ def verify(con: sqlite3.Connection) -> bool:
         return False
 
 
+def _damage(exc: sqlite3.DatabaseError) -> bool:
+    """True when an SQLite error means the cache file is damaged or stale (so: rebuild)."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return True  # DatabaseError proper: malformed image, not a database, ...
+    text = str(exc).lower()
+    return "no such" in text or "decode" in text or "malformed" in text
+
+
 class CachedDB:
     """A lazily opened cache whose queries rebuild it once if SQLite reports damage.
 
@@ -177,6 +211,17 @@ class CachedDB:
         self._key = key
         self._build = build
         self._con: sqlite3.Connection | None = None
+        self._on_rebuild: list[Callable[[], None]] = []
+        self.rebuilds = 0
+
+    def on_rebuild(self, hook: Callable[[], None]) -> Callable[[], None]:
+        """Register ``hook`` to drop in-memory data derived from this cache after a rebuild.
+
+        A long-running process (a kernel, a Voila app) re-reads and re-checks everything
+        from the fresh file instead of mixing it with what it read before the damage.
+        """
+        self._on_rebuild.append(hook)
+        return hook
 
     @property
     def key(self) -> dict[str, str]:
@@ -195,6 +240,9 @@ class CachedDB:
         self.close()
         with _LOCK:
             build_cache(self.name, self.key, self._build)
+        self.rebuilds += 1
+        for hook in self._on_rebuild:
+            hook()
 
     def close(self) -> None:
         """Close the connection; the next query reopens (and re-checks) the file."""
@@ -207,10 +255,38 @@ class CachedDB:
         try:
             return self.con.execute(sql, params).fetchall()
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "no such" not in str(exc):
+            if not _damage(exc):
                 raise
             self.rebuild()
             return self.con.execute(sql, params).fetchall()
+
+    def checked(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        """Run a query whose last column is the row checksum (:func:`row_crc`) and verify it.
+
+        A row whose content does not match its checksum, or text SQLite cannot decode,
+        means the file is damaged: the cache is rebuilt and the query run again. Returns
+        the rows without their checksum column.
+        """
+        for attempt in (0, 1):
+            try:
+                rows = self.con.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                if not _damage(exc) or attempt:
+                    raise
+                self.rebuild()
+                continue
+            if all(row_crc(r[:-1]) == r[-1] for r in rows):
+                return [r[:-1] for r in rows]
+            if attempt:
+                break
+            self.rebuild()
+        raise CacheDamaged(f"{cache_path(self.name)}: rows fail their checksum after a "
+                           "rebuild; delete the file and report the problem")
+
+    def checked_one(self, sql: str, params: tuple | list = ()) -> tuple | None:
+        """First row of :meth:`checked` or ``None``."""
+        rows = self.checked(sql, params)
+        return rows[0] if rows else None
 
     def one(self, sql: str, params: tuple | list = ()) -> tuple | None:
         """First row of :meth:`all` or ``None``."""

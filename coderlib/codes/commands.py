@@ -18,41 +18,25 @@ SYSTEM_HELP = "icd10cm | icd10pcs | hcpcs | cpt"
 
 def _fail(err: Exception, as_json: bool) -> None:
     """Report a ``CodeError`` (or bad input) and exit 1."""
-    payload = err.to_dict() if hasattr(err, "to_dict") else {"reason": "error",
-                                                             "message": str(err)}
-    if as_json:
-        typer.echo(json.dumps({"error": payload}, indent=2))
-    else:
-        typer.echo(f"error: {err}", err=True)
+    from coderlib.codes.cli_runs import fail
+
+    fail(err, as_json)
     raise typer.Exit(1)
 
 
 def lookup_command(
     code: str = typer.Argument(..., help="Any code: E11.9, s72001a, 0DTJ4ZZ, J1885, 99213, 25"),
-    date: str = typer.Option(None, "--date", help="Date of service YYYY-MM-DD."),
+    date: str = typer.Option(None, "--date", help="Date of service YYYY-MM-DD (picks the "
+                             "code set of its fiscal year)."),
     system: str = typer.Option(None, "--system", help=SYSTEM_HELP + " | modifier"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Describe a code: hierarchy, notes, 7th characters, billable children, validity."""
-    from coderlib.codes.errors import CodeError
-    from coderlib.codes.lookup import detail_lines, lookup
+    from coderlib.codes.cli_runs import run_lookup
 
-    try:
-        res = lookup(code, on=date, system=system)
-    except (CodeError, ValueError) as err:
-        _fail(err, as_json)
-        return
-    if as_json:
-        out = res.to_dict()
-        if res.system == "icd10pcs":
-            from dataclasses import asdict
-
-            from coderlib.codes import icd10pcs
-
-            out["decoded"] = [asdict(a) for a in icd10pcs.decode(res.code).axes]
-        typer.echo(json.dumps(out, indent=2, default=str))
-        return
-    typer.echo("\n".join(detail_lines(res)))
+    rc = run_lookup(code, date, system, as_json)
+    if rc:
+        raise typer.Exit(rc)
 
 
 def search_command(
@@ -62,24 +46,11 @@ def search_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Search every code set; billable codes and exact matches first."""
-    from coderlib.codes.errors import CodeError
-    from coderlib.codes.search import search
+    from coderlib.codes.cli_runs import run_search
 
-    try:
-        hits = search(text, system=system, limit=limit)
-    except CodeError as err:
-        _fail(err, as_json)
-        return
-    if as_json:
-        typer.echo(json.dumps([h.to_dict() for h in hits], indent=2))
-        return
-    if not hits:
-        typer.echo(f"no codes match {text!r}")
-        return
-    for h in hits:
-        flag = " " if h.billable else "h"
-        via = f"  (term: {h.matched_term})" if h.matched_term else ""
-        typer.echo(f"{h.system:<8} {h.dotted:<9}{flag} {h.description}{via}")
+    rc = run_search(text, system, limit, as_json)
+    if rc:
+        raise typer.Exit(rc)
 
 
 def excludes1_command(

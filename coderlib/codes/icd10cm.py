@@ -30,12 +30,12 @@ from functools import cache, cached_property, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from coderlib.codes.cache import CachedDB, file_fingerprint, package_version
+from coderlib.codes.cache import CachedDB, file_fingerprint, package_version, row_crc
 from coderlib.codes.errors import CodeError
 from coderlib.codes.normalize import date_of_service, dotted_icd10cm, normalize_code
 from coderlib.codes.search_rows import SearchRow
 
-SCHEMA = "icd10cm-8"
+SCHEMA = "icd10cm-10"
 FISCAL_YEAR = 2026
 VALID_FROM = dt.date(2025, 10, 1)
 VALID_TO = dt.date(2026, 9, 30)
@@ -107,7 +107,7 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
     con.execute("""CREATE TABLE node(
         id INTEGER PRIMARY KEY, parent INTEGER, last INTEGER, kind TEXT, name TEXT,
         code TEXT, description TEXT, billable INTEGER, x7 INTEGER, notes TEXT, seven TEXT,
-        ex1 TEXT, nox TEXT)""")
+        ex1 TEXT, nox TEXT, crc INTEGER)""")
     rows: list[tuple] = []
     kinds = {"chapter": "chapter", "section": "block", "category": "category",
              "subcategory": "subcategory", "extended subcategory": "extended"}
@@ -148,7 +148,8 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
 
     for chapter in pkg._chapter_list:
         walk(chapter, None)
-    con.executemany("INSERT INTO node VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    con.executemany("INSERT INTO node VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(*r, row_crc(r)) for r in rows])
     con.execute("CREATE UNIQUE INDEX node_code ON node(code) WHERE code IS NOT NULL")
     con.execute("CREATE INDEX node_parent ON node(parent)")
     con.execute("CREATE INDEX node_nox ON node(nox) WHERE nox IS NOT NULL")
@@ -157,7 +158,7 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
                 (str(sum(r[7] for r in rows)),))
     # Lookup chunks: every coded node, grouped by first letter, as one marshalled dict each
     # (code -> row in _NODE_COLS order), so a lookup is a dict hit once its letter is loaded.
-    chunks: dict[str, dict] = {HEADER_CHUNK: {}}
+    chunks: dict[str, dict] = {}
     for (nid, parent, last, kind, name, code, desc, billable, x7, notes, seven, _, _) in rows:
         row = (nid, parent, kind, name, code, desc, billable, x7,
                json.loads(notes) if notes else None, json.loads(seven) if seven else None,
@@ -165,13 +166,21 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
         if code is not None:
             chunks.setdefault(code[0], {})[code] = row
         if not billable:
-            chunks[HEADER_CHUNK][nid] = row
-    con.execute("CREATE TABLE chunk(letter TEXT PRIMARY KEY, blob BLOB NOT NULL)")
-    con.executemany("INSERT INTO chunk VALUES (?, ?)",
-                    [(letter, marshal.dumps(d)) for letter, d in chunks.items()])
+            chunks.setdefault(header_chunk(nid), {})[nid] = row
+    con.execute("CREATE TABLE chunk(letter TEXT PRIMARY KEY, blob BLOB NOT NULL, crc INTEGER)")
+    blobs = [(letter, marshal.dumps(d)) for letter, d in chunks.items()]
+    con.executemany("INSERT INTO chunk VALUES (?, ?, ?)",
+                    [(letter, blob, row_crc((letter, blob))) for letter, blob in blobs])
 
 
 DB = CachedDB("icd10cm", cache_key, _build)
+_NODE_ALL = ("id, parent, last, kind, name, code, description, billable, x7, notes, seven, "
+             "ex1, nox, crc")
+
+
+def _nodes(where: str, params: tuple | list = ()) -> list[tuple]:
+    """Node rows (all columns, checksum verified) matching an SQL ``where`` clause."""
+    return DB.checked(f"SELECT {_NODE_ALL} FROM node WHERE {where}", params)
 
 
 # ----------------------------------------------------------------------------- model
@@ -233,8 +242,7 @@ class ICD10CMCode:
         """Dotted codes one level down (7th-character codes for a code that needs one)."""
         if self.billable:
             return ()
-        return tuple(r[0] for r in DB.all(
-            "SELECT name FROM node WHERE parent=? ORDER BY id", (self.id_range[0],)))
+        return tuple(r[4] for r in _nodes("parent=? ORDER BY id", (self.id_range[0],)))
 
     @cached_property
     def billable_children(self) -> tuple[str, ...]:
@@ -245,9 +253,8 @@ class ICD10CMCode:
         """
         if self.billable:
             return ()
-        return tuple(r[0] for r in DB.all(
-            "SELECT name FROM node WHERE id>? AND id<=? AND billable=1 ORDER BY id",
-            self.id_range))
+        return tuple(r[4] for r in _nodes("id>? AND id<=? AND billable=1 ORDER BY id",
+                                          self.id_range))
 
     @property
     def category(self) -> Level | None:
@@ -286,7 +293,16 @@ _NODE_COLS = "id, parent, kind, name, code, description, billable, x7, notes, se
 
 
 _HEADERS: dict[int, tuple] = {}
-HEADER_CHUNK = "#"  # the chunk holding every non-billable node (chapters, blocks, headers) by id
+HEADER_SPAN = 2048  # headers (chapters, blocks, non-billable codes) are chunked by id range
+
+
+def header_chunk(node_id: int) -> str:
+    """Name of the chunk holding header node ``node_id`` (``#`` + id range number).
+
+    >>> header_chunk(1), header_chunk(5000)
+    ('#0', '#2')
+    """
+    return f"#{node_id // HEADER_SPAN}"
 
 
 def _header_node(node_id: int) -> tuple:
@@ -297,7 +313,7 @@ def _header_node(node_id: int) -> tuple:
     node = _HEADERS.get(node_id)
     if node is not None:
         return node
-    row = _chunk(HEADER_CHUNK).get(node_id)
+    row = _chunk(header_chunk(node_id)).get(node_id)
     if row is None:
         raise RuntimeError(f"ICD-10-CM cache lacks node {node_id}; delete {DB.name} cache")
     node = _HEADERS[node_id] = _parse(row)
@@ -328,16 +344,105 @@ def fiscal_year(on: dt.date) -> int:
     return on.year + 1 if on.month >= 10 else on.year
 
 
+UNTITLED = "valid in FY{fy}; title not bundled — import the CMS release to see it"
+
+
 def check_date(code: str, on: dt.date | str | None) -> None:
-    """Raise ``not_valid_on_date`` when ``on`` falls outside FY2026 (the shipped release)."""
+    """Raise ``not_valid_on_date`` unless ``code`` can be reported on the date ``on``.
+
+    Validity comes from CMS's MCE tables by date (:mod:`coderlib.codes.years`), so a FY2027
+    date checks against the FY2027 code set. A header is valid when some code under it is.
+    """
     day = date_of_service(on)
-    if day is None or VALID_FROM <= day <= VALID_TO:
-        return
-    raise CodeError(
-        dotted_icd10cm(code), "not_valid_on_date",
-        f"ICD-10-CM {dotted_icd10cm(code)} is not valid on {day.isoformat()}: that date falls "
-        f"in FY{fiscal_year(day)}, and coderlib ships the FY{FISCAL_YEAR} code set only "
-        f"(valid {VALID_FROM.isoformat()}..{VALID_TO.isoformat()})")
+    if day is not None:
+        get(code, day)
+
+
+def _dated(info: ICD10CMCode, day: dt.date) -> ICD10CMCode:
+    """``info`` as of ``day`` (fiscal year and validity span), or ``not_valid_on_date``."""
+    from dataclasses import replace
+
+    from coderlib.codes import years
+
+    if info.kind in ("chapter", "block"):
+        return info
+    if info.billable:
+        v = years.status("icd10cm", info.code, day)
+        if v.valid:
+            return replace(info, fiscal_year=v.fiscal_year, valid_from=v.valid_from,
+                           valid_to=v.valid_to, version=f"FY{v.fiscal_year}")
+        under = [] if v.state == "beyond_data" else [
+            dotted_icd10cm(c) for c in years.codes_under("icd10cm", info.code, day)]
+        if v.state == "deleted" and under:
+            msg = (v.message(info.dotted) + f"; in FY{v.fiscal_year} it is a header: report "
+                   "one of the codes under it")
+        else:
+            msg = v.message(info.dotted)
+        if not under and v.state != "beyond_data":
+            under = [dotted_icd10cm(c) for c in
+                     years.codes_under("icd10cm", info.code[:-1], day, limit=12)]
+        raise CodeError(info.dotted, "not_valid_on_date", msg, under)
+    under = years.codes_under("icd10cm", info.code, day, limit=1)
+    if under:
+        fy = years.fiscal_year(day)
+        return replace(info, fiscal_year=fy, valid_from=years.fy_bounds(fy)[0],
+                       valid_to=years.fy_bounds(fy)[1], version=f"FY{fy}")
+    v = years.status("icd10cm", info.code, day)
+    reason = (v.message(info.dotted) if v.state in ("beyond_data",) or day < years.ICD10_START
+              else f"ICD-10-CM {info.dotted} has no valid code under it on {day} "
+                   f"(FY{v.fiscal_year})")
+    raise CodeError(info.dotted, "not_valid_on_date", reason)
+
+
+def _untitled(norm: str, day: dt.date | None, err: CodeError) -> ICD10CMCode:
+    """A code the CMS tables list as valid but the bundled FY2026 Tabular lacks (new codes).
+
+    Hierarchy and inherited notes come from the nearest existing code above it; the title
+    says it is not bundled. Raises ``err`` (the original ``unknown``) when the tables do
+    not list the code either.
+    """
+    from coderlib.codes import years
+
+    when = day or years.horizon()
+    v = years.status("icd10cm", norm, when)
+    if not v.spans:
+        raise err
+    if not v.valid:
+        raise CodeError(dotted_icd10cm(norm), "not_valid_on_date", v.message(
+            dotted_icd10cm(norm)), [dotted_icd10cm(c) for c in
+                                    years.codes_under("icd10cm", norm[:-1], when, 12)])
+    title = _imported_title(norm, v.fiscal_year)
+    base = None
+    for cut in range(len(norm) - 1, 2, -1):
+        base = _chunk(norm[0]).get(norm[:cut])
+        if base is not None:
+            break
+    if base is None:
+        raise err
+    parsed = _parse(base)
+    nid, pid, kind, name, desc, own_notes = (parsed[0], parsed[1], parsed[2], parsed[3],
+                                             parsed[5], parsed[11])
+    levels, notes, _, _ = _context(pid) if pid is not None else ((), (), {}, None)
+    levels = levels + (Level(kind if kind != "extended" else "subcategory", name, desc),)
+    notes = own_notes + notes
+    block = next((lv for lv in levels if lv.kind == "block"), None)
+    fy = v.fiscal_year
+    return ICD10CMCode(code=norm, dotted=dotted_icd10cm(norm),
+                       description=title or UNTITLED.format(fy=fy),
+                       kind="extended" if len(norm) == 7 else "subcategory", billable=True,
+                       chapter=levels[0], block=block, ancestors=levels, notes=notes,
+                       seventh_characters={}, seventh_source=None, needs_seventh=False,
+                       fiscal_year=fy, valid_from=v.valid_from, valid_to=v.valid_to,
+                       version=f"FY{fy}", id_range=(nid, nid))
+
+
+def _imported_title(norm: str, fy: int) -> str | None:
+    """The title of ``norm`` from an imported CMS release for ``fy``, when one is installed."""
+    try:
+        from coderlib.codes import releases
+    except ImportError:  # pragma: no cover - the importer is optional
+        return None
+    return releases.title("icd10cm", norm, fy)
 
 
 def _unknown(norm: str) -> CodeError:
@@ -355,13 +460,26 @@ def _unknown(norm: str) -> CodeError:
         if row:
             base = dotted_icd10cm(row[0])
             kids = [] if row[1] else billable_children(row[0], limit=12)
+            kids += [k for k in _current_codes_under(row[0]) if k not in kids]
             return CodeError(dotted, "unknown",
                              f"ICD-10-CM {dotted} does not exist (nearest: {base})",
-                             kids or [base])
+                             sorted(kids) or [base])
     sibs = [dotted_icd10cm(r[0]) for r in DB.all(
         "SELECT code FROM node WHERE code >= ? AND kind='category' ORDER BY code LIMIT 5",
         (norm[:3],))]
     return CodeError(dotted, "unknown", f"ICD-10-CM {dotted} does not exist", sibs)
+
+
+def _current_codes_under(prefix: str) -> list[str]:
+    """Dotted codes under ``prefix`` valid in the newest year of CMS's tables (FY2027-new
+    codes the bundled FY2026 Tabular lacks included)."""
+    from coderlib.codes import years
+
+    try:
+        return [dotted_icd10cm(c) for c in
+                years.codes_under("icd10cm", prefix, years.horizon(), limit=12)]
+    except Exception:  # noqa: BLE001 - validity tables unavailable: suggest from the Tabular
+        return []
 
 
 def _find_row(code: str) -> tuple[str, tuple]:
@@ -389,19 +507,24 @@ _CHUNKS: dict[str, dict] = {}
 
 
 def _chunk(letter: str) -> dict:
-    """All coded nodes starting with ``letter`` by code, or (``HEADER_CHUNK``) every header
+    """All coded nodes starting with ``letter`` by code, or (``#n``) the headers of one id range
     by id; loaded from the cache on first use."""
     chunk = _CHUNKS.get(letter)
     if chunk is None:
-        row = DB.one("SELECT blob FROM chunk WHERE letter=?", (letter,))
-        try:
-            chunk = marshal.loads(row[0]) if row else {}
-        except (ValueError, EOFError, TypeError):  # a damaged blob: rebuild, never trust it
-            DB.rebuild()
-            row = DB.one("SELECT blob FROM chunk WHERE letter=?", (letter,))
-            chunk = marshal.loads(row[0]) if row else {}
+        # the blob's checksum is verified (a damaged file is rebuilt) before it is decoded
+        row = DB.checked_one("SELECT letter, blob, crc FROM chunk WHERE letter=?", (letter,))
+        chunk = marshal.loads(row[1]) if row else {}
         _CHUNKS[letter] = chunk
     return chunk
+
+
+@DB.on_rebuild
+def _forget() -> None:
+    """Drop everything read from the old file after a rebuild (long-running processes)."""
+    _CHUNKS.clear()
+    _HEADERS.clear()
+    _context.cache_clear()
+    _get_cached.cache_clear()
 
 
 def billable_children(code: str, limit: int | None = None) -> list[str]:
@@ -411,10 +534,10 @@ def billable_children(code: str, limit: int | None = None) -> list[str]:
     ['E11.21', 'E11.22', 'E11.29']
     """
     _, row = _find_row(code)
-    sql = "SELECT name FROM node WHERE id>? AND id<=? AND billable=1 ORDER BY id"
+    where = "id>? AND id<=? AND billable=1 ORDER BY id"
     if limit:
-        sql += f" LIMIT {int(limit)}"
-    return [r[0] for r in DB.all(sql, (row[0], row[-1]))]
+        where += f" LIMIT {int(limit)}"
+    return [r[4] for r in _nodes(where, (row[0], row[-1]))]
 
 
 def get(code: str, on: dt.date | str | None = None) -> ICD10CMCode:
@@ -426,9 +549,14 @@ def get(code: str, on: dt.date | str | None = None) -> ICD10CMCode:
     >>> get("E11").billable, get("E11").billable_children[:2]
     (False, ('E11.00', 'E11.01'))
     """
-    info = _get_cached(code) if isinstance(code, str) else _describe(_find_row(code)[1])
-    check_date(info.code, on)
-    return info
+    day = date_of_service(on)
+    try:
+        info = _get_cached(code) if isinstance(code, str) else _describe(_find_row(code)[1])
+    except CodeError as err:
+        if err.reason != "unknown" or "-" in code:
+            raise
+        return _untitled(normalize_code(code), day, err)
+    return info if day is None else _dated(info, day)
 
 
 @lru_cache(maxsize=16384)
@@ -540,7 +668,8 @@ def build_code(base: str, seventh: str) -> str:
 
 
 def is_billable(code: str) -> bool:
-    """True for a reportable FY2026 code; False for headers and unknown or malformed codes."""
+    """True for a reportable code (FY2026 Tabular or valid in the CMS tables); False for
+    headers and unknown or malformed codes."""
     try:
         return get(code).billable
     except CodeError:
@@ -555,7 +684,7 @@ def billable_count() -> int:
 def all_codes(billable_only: bool = True) -> list[str]:
     """Dotted codes in Tabular order (billable only by default)."""
     where = "billable=1" if billable_only else "code IS NOT NULL"
-    return [r[0] for r in DB.all(f"SELECT name FROM node WHERE {where} ORDER BY id")]
+    return [r[4] for r in _nodes(f"{where} ORDER BY id")]
 
 
 # ----------------------------------------------------------------------------- Excludes1
@@ -580,8 +709,8 @@ def _ex1_refs(code: str) -> list[tuple[str, str, str, str]]:
     out = []
     node_id: int | None = row[0]
     while node_id is not None:
-        got = DB.one("SELECT parent, name, notes, ex1 FROM node WHERE id=?", (node_id,))
-        parent, name, notes, ex1 = got
+        got = _nodes("id=?", (node_id,))[0]
+        parent, name, notes, ex1 = got[1], got[4], got[9], got[11]
         if ex1:
             texts = json.loads(notes)["excludes1"]
             out.extend((lo, hi, texts[i], name) for lo, hi, i in json.loads(ex1))
@@ -630,12 +759,26 @@ def excludes1_conflicts(codes: Iterable[str]) -> list[Excludes1Conflict]:
 # ----------------------------------------------------------------------------- search rows
 
 def iter_search_rows() -> Iterator[SearchRow]:
-    """Every ICD-10-CM code (headers too) with its inclusion terms and Includes notes."""
-    for code, desc, billable, notes in DB.all(
-            "SELECT code, description, billable, notes FROM node "
-            "WHERE code IS NOT NULL ORDER BY id"):
+    """Every ICD-10-CM code (headers too) with its inclusion terms and Includes notes.
+
+    Codes of the newest imported CMS release that the bundled Tabular lacks (FY2027-new
+    codes after ``coderlib codesets import``) follow, with their imported titles.
+    """
+    seen: set[str] = set()
+    for row in _nodes("code IS NOT NULL ORDER BY id"):
+        code, desc, billable, notes = row[5], row[6], row[7], row[9]
+        seen.add(code)
         terms: tuple[str, ...] = ()
         if notes:
             parsed = json.loads(notes)
             terms = tuple(parsed.get("inclusion_term", ())) + tuple(parsed.get("includes", ()))
         yield SearchRow("icd10cm", code, desc, bool(billable), terms, RELEASE)
+    from coderlib.codes import releases
+
+    for fy in reversed(releases.installed_years("icd10cm")):
+        titles = releases.reportable_titles("icd10cm", fy)
+        for code, title in titles:
+            if code not in seen:
+                yield SearchRow("icd10cm", code, title, True, (), f"FY{fy} (imported)")
+        if titles:
+            break

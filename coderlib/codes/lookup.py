@@ -93,7 +93,7 @@ def _describe(system: str, code: str, rec: object) -> LookupResult:
     desc = getattr(rec, "description", "")
     billable = True
     if system == "icd10pcs":
-        billable = bool(getattr(rec, "valid_fy2026", True))
+        billable = getattr(rec, "status", "valid") == "valid"
     return LookupResult(system, code, code, desc, billable, rec)
 
 
@@ -171,6 +171,7 @@ def _icd_lines(rec: object) -> list[str]:
     lines = [f"{rec.dotted}  {rec.description}",
              f"ICD-10-CM FY{rec.fiscal_year} (valid {rec.valid_from}..{rec.valid_to}); "
              f"{'billable' if rec.billable else rec.kind + ' header, not billable'}"]
+    lines += _year_change_lines(rec)
     for lvl in rec.ancestors:
         name = "Chapter" if lvl.kind == "chapter" else lvl.kind.capitalize()
         lines.append(f"  {name} {lvl.code}: {lvl.description}")
@@ -189,11 +190,39 @@ def _icd_lines(rec: object) -> list[str]:
     return lines
 
 
+def _year_change_lines(rec: object) -> list[str]:
+    """A warning when the code changed in a later fiscal year than the one shown.
+
+    E.g. I42.0 shown from the FY2026 Tabular: "deleted for FY2027 ... report I42.00, ...".
+    """
+    if not rec.billable:
+        return []
+    from coderlib.codes import years
+
+    try:
+        newest = years.horizon()
+    except Exception:  # noqa: BLE001 - validity tables unavailable: nothing to add
+        return []
+    if years.fiscal_year(newest) <= rec.fiscal_year:
+        return []
+    v = years.status("icd10cm", rec.code, newest)
+    if v.valid:
+        return []
+    kids = years.codes_under("icd10cm", rec.code, newest, limit=12)
+    shown = ", ".join(f"{k[:3]}.{k[3:]}" for k in kids)
+    last = v.spans[-1][1] if v.spans else None
+    return [f"Note: deleted for FY{v.fiscal_year} (last valid {last}); give a date of service "
+            "to check a claim" + (f"; FY{v.fiscal_year} codes: {shown}" if shown else "")]
+
+
 def _other_lines(res: LookupResult) -> list[str]:
     lines = [f"{res.display}  {res.description}", f"System: {res.system}"]
     if res.system == "icd10pcs":
         from coderlib.codes import icd10pcs
 
+        src = getattr(res.record, "description_source", "")
+        if src and src not in ("icd10coder", "tuva"):
+            lines.append(f"  (title: {src})")
         for ax in icd10pcs.decode(res.code).axes:
             defn = f" - {ax.definition}" if ax.definition else ""
             lines.append(f"  {ax.position} {ax.axis:<15} {ax.value}  {ax.meaning}{defn}")

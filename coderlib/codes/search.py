@@ -13,6 +13,15 @@ order.
 Misspelled words (no indexed word starts with them) are replaced by their nearest
 vocabulary words (rapidfuzz, length-bucketed) before the FTS query.
 
+What people type comes first: a lay term or abbreviation from coderlib's vocabulary
+(:mod:`coderlib.codes.lay_terms`: "heart attack", "uti", "lap chole", also misspelled) puts
+its codes at the top, default first, and within a word tier the codes that vocabulary leads
+to (common codes) rank ahead of rare ones. :func:`search_with_index` adds the Alphabetic
+Index when a CMS release is installed.
+
+>>> [h.dotted for h in search("heart attack", limit=1)]
+['I21.9']
+
 >>> [h.dotted for h in search("diabetis type 2 without complications", limit=1)]
 ['E11.9']
 """
@@ -26,12 +35,12 @@ from dataclasses import asdict, dataclass
 from importlib import import_module
 from importlib.util import find_spec
 
-from coderlib.codes.cache import CachedDB
+from coderlib.codes.cache import CachedDB, row_crc
 from coderlib.codes.errors import CodeError
 from coderlib.codes.normalize import dotted_icd10cm, normalize_code
 from coderlib.codes.search_rows import SYSTEMS, SearchRow
 
-SCHEMA = "search-4"
+SCHEMA = "search-5"
 STOPWORDS = frozenset({"a", "an", "and", "by", "for", "in", "of", "on", "or", "the", "to"})
 _WORD = re.compile(r"[a-z0-9]+")
 _CODEISH = re.compile(r"^[A-Za-z0-9.\s]{2,9}$")
@@ -49,8 +58,15 @@ def _module(system: str):  # noqa: ANN202 - a code-set module
     return _MODULES[system]
 
 
+def _release_state() -> str:
+    """Installed CMS releases (their titles become searchable, so the index follows them)."""
+    from coderlib.codes import releases
+
+    return releases.state()
+
+
 def _versions() -> dict[str, str]:
-    out = {}
+    out = {"releases": _release_state()}
     for system in SYSTEMS:
         mod = _module(system)
         if mod is None:
@@ -117,13 +133,14 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
     rows = sorted(set(_collect_rows()),
                   key=lambda r: (not r.billable, len(r.description), r.system, r.code))
     con.execute("""CREATE TABLE doc(id INTEGER PRIMARY KEY, system TEXT, code TEXT,
-                   description TEXT, billable INTEGER, terms TEXT, version TEXT)""")
+                   description TEXT, billable INTEGER, terms TEXT, version TEXT, crc INTEGER)""")
     con.execute("""CREATE VIRTUAL TABLE fts USING fts5(description, terms, content='doc',
                    content_rowid='id', tokenize='unicode61 remove_diacritics 2',
                    prefix='2 3 4')""")
-    con.executemany("INSERT INTO doc VALUES (?,?,?,?,?,?,?)",
-                    ((i, r.system, normalize_code(r.code), r.description, int(r.billable),
-                      "\n".join(r.terms), r.version) for i, r in enumerate(rows, 1)))
+    docs = ((i, r.system, normalize_code(r.code), r.description, int(r.billable),
+             "\n".join(r.terms), r.version) for i, r in enumerate(rows, 1))
+    con.executemany("INSERT INTO doc VALUES (?,?,?,?,?,?,?,?)",
+                    ((*d, row_crc(d)) for d in docs))
     con.execute("INSERT INTO fts(rowid, description, terms) "
                 "SELECT id, description, terms FROM doc")
     con.execute("INSERT INTO fts(fts) VALUES('optimize')")
@@ -145,6 +162,15 @@ def _build(con) -> None:  # noqa: ANN001 - sqlite3.Connection
 DB = CachedDB("search", cache_key, _build)
 _STATE: dict[str, object] = {}
 _LOCK = threading.RLock()
+
+
+@DB.on_rebuild
+def _forget() -> None:
+    """Drop the vocabulary and counters read from the old file after a rebuild."""
+    versions = _STATE.get("versions")
+    _STATE.clear()
+    if versions is not None:
+        _STATE["versions"] = versions
 
 
 def _db() -> CachedDB:
@@ -281,6 +307,20 @@ def search(text: str, system: str | None = None, limit: int = 20,
     how: dict[int, tuple[str, str | None]] = {}
     db = _db()
 
+    # 0) what people type: a lay term or abbreviation ("heart attack", "uti", "lap chole"),
+    #    also misspelled ("heart atack"), leads to its codes, default first
+    from coderlib.codes import lay_terms
+
+    entry = lay_terms.match(text) if fuzzy else lay_terms._by_term().get(lay_terms.norm(text))
+    if entry is not None:
+        for rank, (sys_, code) in enumerate(entry.codes):
+            if system and sys_ != system:
+                continue
+            for (did,) in db.all("SELECT id FROM doc WHERE code=? AND system=?", (code, sys_)):
+                hits[did] = (-1, rank, 0, did)
+                how[did] = ("lay", entry.index_term)
+    common = lay_terms.common_codes()
+
     # 1) a code or code prefix ("E11", "e11.9", "0DTJ", "99213")
     if _CODEISH.match(text) and any(ch.isdigit() for ch in text):
         norm = normalize_code(text)
@@ -341,25 +381,30 @@ def search(text: str, system: str | None = None, limit: int = 20,
         if found:
             # whole words: tier 2 when every word is in the description, 3 when a term helped
             marks = ",".join("?" * len(found))
-            for did, desc in db.all(f"SELECT id, description FROM doc WHERE id IN ({marks})",
-                                    found):
+            for did, desc, sys_, code in db.all(
+                    f"SELECT id, description, system, code FROM doc WHERE id IN ({marks})",
+                    found):
                 if did not in hits:
                     dwords = set(words(desc))
                     tier = 2 if all(dwords & set(g) for g in groups) else 3
-                    hits[did] = (2, did > last_billable, tier, did)
+                    # common codes (those the lay vocabulary leads to) ahead of rare ones
+                    hits[did] = (2, did > last_billable, tier, (sys_, code) not in common, did)
                     how[did] = (matched, None if tier == 2 else "")
         if partial or not found:
-            for did in _fts(loose, system, pool):
-                if did not in hits:
-                    hits[did] = (2, did > last_billable, 4, did)
-                    how[did] = (matched, "")
+            loose_ids = [d for d in _fts(loose, system, pool) if d not in hits]
+            marks = ",".join("?" * len(loose_ids))
+            for did, sys_, code in db.all(
+                    f"SELECT id, system, code FROM doc WHERE id IN ({marks})", loose_ids):
+                hits[did] = (2, did > last_billable, 4, (sys_, code) not in common, did)
+                how[did] = (matched, "")
 
     best = sorted(hits, key=hits.__getitem__)[:limit]
     if not best:
         return []
     marks = ",".join("?" * len(best))
-    rows = {r[0]: r for r in db.all(
-        f"SELECT id, system, code, description, billable, version, terms FROM doc "
+    # what is shown is checked against each row's checksum (a damaged index is rebuilt)
+    rows = {r[0]: (r[0], r[1], r[2], r[3], r[4], r[6], r[5]) for r in db.checked(
+        f"SELECT id, system, code, description, billable, terms, version, crc FROM doc "
         f"WHERE id IN ({marks})", best)}
     wanted = {w for g in groups for w in g} if groups else set()
     out = []
@@ -376,6 +421,52 @@ def search(text: str, system: str | None = None, limit: int = 20,
         out.append(SearchHit(sys_, code, display_code(sys_, code), desc, bool(billable),
                              matched, term, version))
     return out
+
+
+def search_with_index(text: str, system: str | None = None, limit: int = 20,
+                      on: object = None) -> list[SearchHit]:
+    """Index-aware search for the encoder: Alphabetic Index entries first, then :func:`search`.
+
+    When an imported CMS release holds the Index (``coderlib codesets import``), entries
+    whose path holds every typed word lead (``matched="index"``, ``matched_term`` = the
+    Index path, e.g. ``"Infarct, infarction, myocardium, myocardial"``); a code ending in
+    ``-`` is shown as the category to complete in the Tabular. Without an Index this is
+    :func:`search`. ``on`` (a date of service) picks the Index of that fiscal year.
+
+    >>> [h.dotted for h in search_with_index("heart attack", limit=1)]
+    ['I21.9']
+    """
+    from coderlib.codes import alpha_index
+    from coderlib.codes.normalize import date_of_service
+
+    fy = None
+    day = date_of_service(on)  # type: ignore[arg-type]
+    if day is not None:
+        from coderlib.codes.years import fiscal_year
+
+        fy = fiscal_year(day)
+    out: list[SearchHit] = []
+    seen: set[tuple[str, str]] = set()
+    if system in (None, "icd10cm"):
+        for hit in alpha_index.find(text, limit=limit, fy=fy):
+            if not hit.code:
+                continue
+            code = normalize_code(hit.code.rstrip("-"))
+            if ("icd10cm", code) in seen:
+                continue
+            seen.add(("icd10cm", code))
+            row = _db().checked_one("SELECT id, system, code, description, billable, terms, "
+                                    "version, crc FROM doc WHERE system='icd10cm' AND code=?",
+                                    (code,))
+            desc = row[3] if row else "(not in the bundled Tabular: see the imported release)"
+            billable = bool(row[4]) and not hit.code.endswith("-") if row else False
+            out.append(SearchHit("icd10cm", code, display_code("icd10cm", code), desc,
+                                 billable, "index", hit.path, row[6] if row else "index"))
+    for h in search(text, system=system, limit=limit):
+        if (h.system, h.code) not in seen:
+            seen.add((h.system, h.code))
+            out.append(h)
+    return out[:limit]
 
 
 def search_frame(text: str, system: str | None = None, limit: int = 20):  # noqa: ANN201

@@ -1,10 +1,10 @@
-"""``coderlib pcs decode|next`` (the PCS table walk) and ``coderlib modifiers check``.
+"""``coderlib pcs decode|next``: explain a PCS code, walk the PCS tables (every one has --json).
 
 >>> import typer
 >>> app = typer.Typer()
 >>> register(app)
->>> sorted(g.name for g in app.registered_groups)
-['modifiers', 'pcs']
+>>> [g.name for g in app.registered_groups]
+['pcs']
 """
 
 from __future__ import annotations
@@ -33,7 +33,12 @@ def pcs_decode(
     if as_json:
         typer.echo(json.dumps(asdict(decoded), indent=2, default=str))
         return
-    status = "valid FY2026" if decoded.valid_fy2026 else "NOT valid for FY2026"
+    from coderlib.codes import years
+
+    v = years.status("icd10pcs", decoded.code, years.horizon())
+    when = f"FY{v.fiscal_year}"
+    status = (f"valid {when}" if v.valid else f"NOT valid for {when}") + \
+        ("; valid FY2026" if decoded.valid_fy2026 else "; not valid for FY2026")
     typer.echo(f"{decoded.code}  {decoded.description}  ({status})")
     for axis in decoded.axes:
         line = f"  {axis.position}  {axis.value}  {axis.axis:<32} {axis.meaning}"
@@ -62,37 +67,9 @@ def pcs_next(
         typer.echo(f"{prefix.upper()}{value}  {meaning}")
 
 
-def modifiers_check(
-    modifiers: list[str] = typer.Argument(..., help="The modifiers on one claim line."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """Check the modifiers on one line: conflicts, duplicates, billing order (exit 1 if any)."""
-    from coderlib.codes import modifiers as mods
-    from coderlib.codes.errors import CodeError
-
-    try:
-        conflicts = mods.check(modifiers)
-        meanings = [mods.get(m) for m in modifiers]
-    except CodeError as err:
-        _fail(err, as_json)
-        return
-    if as_json:
-        typer.echo(json.dumps({"modifiers": [asdict(m) for m in meanings],
-                               "conflicts": [asdict(c) for c in conflicts]}, indent=2))
-    else:
-        for m in meanings:
-            typer.echo(f"{m.display:<5} {m.kind:<13} {m.meaning}")
-        typer.echo("no conflicts" if not conflicts else "\n".join(c.message for c in conflicts))
-    if conflicts:
-        raise typer.Exit(1)
-
-
 def register(app: typer.Typer) -> None:
-    """Add the ``pcs`` and ``modifiers`` command groups."""
+    """Add the ``pcs`` command group."""
     pcs = typer.Typer(help="ICD-10-PCS: decode a code, walk the tables character by character.")
     pcs.command("decode")(pcs_decode)
     pcs.command("next")(pcs_next)
     app.add_typer(pcs, name="pcs")
-    modifiers = typer.Typer(help="CPT/HCPCS modifiers: meanings and line checks.")
-    modifiers.command("check")(modifiers_check)
-    app.add_typer(modifiers, name="modifiers")
