@@ -8,7 +8,8 @@ sex and age plausibility (MCE-style edits), the principal diagnosis is acceptabl
 principal, the coding conventions of :mod:`coderlib.exercises.key_rules` (POA exempt list,
 external-cause 7th character, same-day E/M with a global procedure, underdosing paired with
 its Z91.1- code, no give-away phrases in the documentation), and the stored MS-DRG equals
-what :func:`coderlib.drg.group` computes. Across the tree: ids are unique. A file that does not load is a failed chart with the loader's message.
+what :func:`coderlib.drg.group` computes. Across the tree: ids are unique. A file that does
+not load is a failed chart with the loader's message.
 
 >>> from coderlib.paths import REPO_ROOT
 >>> report = validate_path(REPO_ROOT / "tests/fixtures/exercises/good")
