@@ -294,3 +294,28 @@ def test_two_equal_diagnoses_either_first() -> None:
     assert "II.C" in res.rows[0].message
     plain = grade(chart, "PDX: I50.23:Y; SDX: J44.1:Y")
     assert [r.verdict for r in plain.rows] == ["exact", "exact"]
+
+
+def test_optional_item_left_out_costs_nothing() -> None:
+    chart = _alt_chart({
+        "principal_dx": {"code": "F32.1", "rationale": "r"},
+        "secondary_dx": [{"code": "Z63.5", "optional": True, "rationale": "SDOH optional."}],
+        "lines": [{"code": "99214", "rationale": "r"}]})
+    res = grade(chart, "DX: F32.1; CPT: 99214")
+    assert [r.verdict for r in res.rows] == ["exact", "optional_omitted", "exact"]
+    assert res.possible == 3.0 and res.score == 100.0
+    given = grade(chart, "DX: F32.1, Z63.5; CPT: 99214")
+    assert [r.verdict for r in given.rows] == ["exact", "exact", "exact"]
+    assert given.possible == 4.0 and given.score == 100.0
+
+
+def test_same_code_alternate_with_other_modifiers() -> None:
+    chart = _alt_chart({
+        "principal_dx": {"code": "S93.401A", "rationale": "r"},
+        "lines": [{"code": "L1906", "modifiers": ["RT"], "rationale": "r",
+                   "accept": [{"code": "L1906", "modifiers": ["NU", "RT"], "credit": 1.0,
+                               "note": "Some payers want NU on purchased orthoses."}]}]})
+    res = grade(chart, "DX: S93.401A; HCPCS: L1906-NU-RT")
+    assert res.rows[1].verdict == "alternate" and res.rows[1].credit == 1.0
+    wrong = grade(chart, "DX: S93.401A; HCPCS: L1906-RR-RT")
+    assert wrong.rows[1].verdict == "wrong_modifier"

@@ -23,12 +23,16 @@ below 0:
   category; same PCS section, body system and root operation (first 3 characters); same
   CPT/HCPCS first 4 characters (e.g. E/M level 99213 for 99214);
 - `alternate` (the key's credit for it, 1.0 or less): the answer gives a code the key
-  item lists under `accept:` — another answer a careful coder could defend; the row's
-  message teaches the difference (its `note`). An exact answer is always matched before an
+  item lists under `accept:` — another answer a careful coder could defend (for a line,
+  possibly the same code with other modifiers); the row's message teaches the difference
+  (its `note`). An exact answer is always matched before an
   alternate. An alternate of the principal diagnosis that is also one of the key's
   secondary diagnoses means "either may be sequenced first": an answer that puts it first
   is graded in that order, without `wrong_sequencing`;
-- `missing` 0: key item with no matching answer entry.
+- `missing` 0: key item with no matching answer entry; a secondary diagnosis or line the
+  key marks `optional: true` (reportable, but coders or payers differ) that is left out is
+  `optional_omitted` instead: no points possible and no penalty (reported, it is graded
+  like any other item).
 
 Deductions on a matched code (each listed in the row's `issues`):
 `wrong_sequencing` −0.5 (the key's principal diagnosis was reported, but not first);
@@ -88,7 +92,8 @@ MATCH_CREDIT = {"exact": 1.0, "wrong_7th": 0.5, "wrong_laterality": 0.5, "specif
 DEDUCTIONS = {"wrong_sequencing": 0.5, "wrong_modifier": 0.5, "missing_modifier": 0.5,
               "wrong_units": 0.25, "wrong_poa": 0.25}
 #: every verdict a row can carry, most serious first within each group
-VERDICTS = ("exact", "alternate", "wrong_7th", "wrong_laterality", "specificity", "missing",
+VERDICTS = ("exact", "alternate", "optional_omitted", "wrong_7th", "wrong_laterality",
+            "specificity", "missing",
             "wrong_sequencing", "wrong_modifier", "missing_modifier", "wrong_units", "wrong_poa",
             "extra", "malformed", "query_ok", "query_expected", "unneeded_query")
 _SERIOUSNESS = ("missing", "specificity", "wrong_laterality", "wrong_7th", "wrong_sequencing",
@@ -271,6 +276,7 @@ def _row_credit(base: str, issues: list[str], base_credit: float | None = None
 _MESSAGES = {
     "exact": "correct",
     "alternate": "accepted alternative",
+    "optional_omitted": "optional code left out (no penalty)",
     "wrong_7th": "right code, wrong or missing 7th character",
     "wrong_laterality": "wrong side (laterality)",
     "specificity": "right category, wrong specificity",
@@ -305,6 +311,12 @@ def _validity_note(system: str, code: str, chart: Chart) -> str:
     except codesets.CodeSetUnavailable:
         return ""
     return ""
+
+
+def _optional_row(kind: str, key_text: str, rationale: str, description: str) -> CodeVerdict:
+    """An optional key item the answer left out: no points possible, no penalty."""
+    return CodeVerdict(kind, key_text, "", "optional_omitted", 0.0, 0.0, [],
+                       _MESSAGES["optional_omitted"], rationale, description)
 
 
 def _alternate(item: DxCode | ProcCode | Line, code: str) -> Alternate | None:
@@ -349,6 +361,10 @@ def _grade_dx(chart: Chart, ans: Answer) -> list[CodeVerdict]:
         points = PRINCIPAL_POINTS if ki == 0 else ITEM_POINTS
         key_text = _dx_text(k.code, k.poa, chart.inpatient)
         if ki not in matches:
+            if k.optional and ki > 0:
+                rows.append(_optional_row(kind, key_text, k.rationale,
+                                          _describe("icd10cm", k.code)))
+                continue
             rows.append(CodeVerdict(kind, key_text, "", "missing", 0.0, points, ["missing"],
                                     _MESSAGES["missing"], k.rationale,
                                     _describe("icd10cm", k.code)))
@@ -465,6 +481,10 @@ def _grade_lines(chart: Chart, ans: Answer) -> list[CodeVerdict]:
         system = codesets.line_system(k.code)
         key_text = _line_text(k.code, k.modifiers, k.units)
         if ki not in matches:
+            if k.optional:
+                rows.append(_optional_row("line", key_text, k.rationale,
+                                          _describe(system, k.code)))
+                continue
             rows.append(CodeVerdict("line", key_text, "", "missing", 0.0, ITEM_POINTS,
                                     ["missing"], _MESSAGES["missing"], k.rationale,
                                     _describe(system, k.code)))
@@ -472,6 +492,10 @@ def _grade_lines(chart: Chart, ans: Answer) -> list[CodeVerdict]:
         ai, rel = matches[ki]
         e = entries[ai]
         alt = _alternate(k, e.code) if rel == "alternate" else None
+        if rel == "exact" and set(e.modifiers) != set(k.modifiers):
+            alt = next((a for a in k.accept if a.code == k.code and a.modifiers is not None
+                        and set(a.modifiers) == set(e.modifiers)), None)
+            rel = "alternate" if alt is not None else rel
         issues = [] if rel == "exact" else [rel]
         msgs = [_alt_message(alt) if alt else _MESSAGES[rel]] if rel != "exact" else []
         if alt is not None:

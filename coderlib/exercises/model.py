@@ -167,6 +167,8 @@ class DxCode(_Strict):
     poa: Poa | None = None
     rationale: str = Field(min_length=1)
     accept: list[Alternate] = Field(default_factory=list)
+    #: reportable but not required (coders differ): no penalty when left out
+    optional: bool = False
 
     @field_validator("poa", mode="before")
     @classmethod
@@ -190,6 +192,8 @@ class Line(_Strict):
     units: int = Field(default=1, ge=1)
     rationale: str = Field(min_length=1)
     accept: list[Alternate] = Field(default_factory=list)
+    #: reportable but not required (payer or coder choice): no penalty when left out
+    optional: bool = False
 
     @field_validator("modifiers", mode="before")
     @classmethod

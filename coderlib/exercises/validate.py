@@ -160,6 +160,9 @@ def _check_structure(chart: Chart, rep: ChartReport) -> None:
         if not key.lines:
             rep.add("required", "key.lines", "no CPT/HCPCS lines in an outpatient key",
                     WARNING)
+    if key.principal_dx.optional:
+        rep.add("required", "key.principal_dx.optional", "the principal diagnosis cannot be "
+                "optional")
     _check_duplicates(chart, rep)
 
 
