@@ -126,6 +126,10 @@ def test_cli_list_and_pick() -> None:
     data = json.loads(res.output)
     assert data["chart_id"] == "fx-inj-hand-001" and data["seed"] == 4
     assert "key" not in data
+    assert data["neutral_title"] == "Emergency department visit, 35-year-old woman"
+    text = runner.invoke(app, ["exercises", "pick", "--root", str(GOOD), "--seed", "4",
+                               "--set", "injury"]).output
+    assert data["neutral_title"] in text and data["title"] not in text
     res = runner.invoke(app, ["exercises", "pick", "--root", str(GOOD), "--seed", "4",
                               "--difficulty", "hard"])
     assert res.exit_code == 2
