@@ -267,3 +267,13 @@ def test_alternates_are_validated(tmp_path: Path) -> None:
                     bad_alt)
     errs = [f for c in validate_path(path).charts for f in c.findings if f.severity == ERROR]
     assert any(f.field == "key.principal_dx.accept[0]" for f in errs), errs
+
+
+def test_exempt_code_may_leave_poa_blank(tmp_path: Path) -> None:
+    def blank(d):
+        d["key"]["secondary_dx"][2]["poa"] = None   # Z79.01: exempt, blank is fine
+        d["key"]["secondary_dx"][0]["poa"] = "Y"    # I10 fixed
+    path = _variant(tmp_path, BROKEN / "inpatient" / "bad-poa-exempt-001.yaml", "inpatient",
+                    blank)
+    errs = [f for c in validate_path(path).charts for f in c.findings if f.severity == ERROR]
+    assert not [f for f in errs if f.check in ("poa_exempt", "required")], errs

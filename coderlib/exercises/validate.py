@@ -136,9 +136,10 @@ def _check_structure(chart: Chart, rep: ChartReport) -> None:
         if key.drg is None:
             rep.add("required", "key.drg", "inpatient charts need the expected MS-DRG")
         for i, dx in enumerate(key.all_dx):
-            if dx.poa is None:
+            if dx.poa is None and not key_rules.is_poa_exempt(dx.code):
                 rep.add("required", _dx_field(i) + ".poa", f"{dotted_icd10cm(dx.code)}: "
-                        "inpatient diagnoses need a POA indicator (Y, N, U, W or 1)")
+                        "inpatient diagnoses need a POA indicator (Y, N, U, W; 1 or blank "
+                        "only for POA-exempt codes)")
         for i, line in enumerate(key.lines):
             rep.add("required", f"key.lines[{i}]", f"{line.code}: CPT/HCPCS lines belong to "
                     "outpatient or pro-fee charts, not the inpatient facility key")
