@@ -92,6 +92,7 @@ def test_filters_and_seeded_pick() -> None:
     assert sorted(c.id for c in drill(charts, 10, seed=3)) == sorted(c.id for c in charts)
     assert "sepsis sequencing" in topics(charts)
     assert "key" not in catalogue(charts).columns
+    assert catalogue(charts)["neutral_title"].str.contains(r"-year-old").all()
 
 
 def test_cli_grade_saves_and_reports(tmp_path: Path) -> None:
