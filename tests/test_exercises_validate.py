@@ -277,3 +277,13 @@ def test_exempt_code_may_leave_poa_blank(tmp_path: Path) -> None:
                     blank)
     errs = [f for c in validate_path(path).charts for f in c.findings if f.severity == ERROR]
     assert not [f for f in errs if f.check in ("poa_exempt", "required")], errs
+
+
+def test_place_code_at_a_subsequent_encounter_is_flagged(tmp_path: Path) -> None:
+    def add_place(d):
+        d["key"]["secondary_dx"][0]["code"] = "W00.0XXD"
+        d["key"]["secondary_dx"].append({"code": "Y92.480", "rationale": "wrong on purpose"})
+    path = _variant(tmp_path, BROKEN / "injury" / "bad-ext-cause-001.yaml", "injury", add_place)
+    found = [f for c in validate_path(path).charts for f in c.findings
+             if f.check == "external_cause"]
+    assert [(f.field, f.severity) for f in found] == [("key.secondary_dx[1]", "warning")]

@@ -396,6 +396,11 @@ def _check_external_cause(chart: Chart, rep: ChartReport) -> None:
     if not wanted:
         return
     for i, code in enumerate(codes):
+        if code.startswith(("Y92", "Y93")) and "A" not in wanted:
+            rep.add("external_cause", _dx_field(i), f"{dotted_icd10cm(code)}: place and "
+                    "activity codes are reported once, at the initial encounter (OCG "
+                    "I.C.20.b/c); every injury here is a subsequent or sequela encounter",
+                    WARNING)
         if key_rules.is_external_cause_with_7th(code) and code[6] not in wanted:
             rep.add("external_cause", _dx_field(i), f"{dotted_icd10cm(code)}: 7th character "
                     f"{code[6]} does not match the injury's encounter "
