@@ -287,3 +287,14 @@ def test_place_code_at_a_subsequent_encounter_is_flagged(tmp_path: Path) -> None
     found = [f for c in validate_path(path).charts for f in c.findings
              if f.check == "external_cause"]
     assert [(f.field, f.severity) for f in found] == [("key.secondary_dx[1]", "warning")]
+
+
+def test_note_that_reads_like_underdosing_without_a_code_warns(tmp_path: Path) -> None:
+    def no_underdosing(d):
+        d["key"]["secondary_dx"] = []
+    path = _variant(tmp_path, BROKEN / "inpatient" / "bad-underdosing-001.yaml", "inpatient",
+                    no_underdosing)
+    # "stopped lithium on her own": the key now has no underdosing code at all
+    rep = validate_path(path).charts[0]
+    warn = [f for f in rep.findings if f.check == "underdosing"]
+    assert [f.severity for f in warn] == ["warning"] and "lithium" in warn[0].message

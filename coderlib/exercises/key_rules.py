@@ -115,6 +115,25 @@ def is_underdosing(code: str) -> bool:
     return bool(_UNDERDOSING.match(normalize_code(code)))
 
 
+_UNDERDOSING_HINT = re.compile(
+    r"\b(ran out of (?!money|cash|food|alcohol|beer|gas|cigarettes|time)|stopped (taking )?(his|her|their) \w+|stopped \w+ (on (his|her) own|"
+    r"\d+ (days|weeks|months) ago)|not taking (his|her|their) \w+|skipp(ed|ing) (doses|"
+    r"(his|her) \w+)|(half|less than) (of )?(his|her|the) (prescribed|usual)|"
+    r"rationing|cannot afford (his|her|the)? ?(refills|medication|insulin))", re.IGNORECASE)
+
+
+def underdosing_hint(text: str) -> str | None:
+    """Words in a note that suggest underdosing (a prescribed drug taken less or stopped).
+
+    >>> underdosing_hint("He ran out of his tiotropium inhaler last week.")
+    'ran out of '
+    >>> underdosing_hint("Last drink 30 h ago; ran out of money.") is None
+    True
+    """
+    m = _UNDERDOSING_HINT.search(text)
+    return m.group(0) if m else None
+
+
 def is_underdosing_partner(code: str) -> bool:
     """Z91.1- (patient), Z91.A- (caregiver) noncompliance or Y63.6-Y63.9 (care error)."""
     return normalize_code(code).startswith(_UNDERDOSING_PARTNERS)

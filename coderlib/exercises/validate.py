@@ -436,8 +436,18 @@ def _check_em_global(chart: Chart, rep: ChartReport) -> None:
 
 
 def _check_underdosing(chart: Chart, rep: ChartReport) -> None:
-    """Underdosing (T36-T50, 6th character 6) needs its noncompliance/intent code."""
+    """Underdosing (T36-T50, 6th character 6) needs its noncompliance/intent code.
+
+    A note that reads like underdosing ("ran out of", "stopped her ...") with no underdosing
+    code in the key gets a warning: the key may be missing it (OCG I.C.19.e.5.c).
+    """
     codes = [d.code for d in chart.key.all_dx]
+    hint = key_rules.underdosing_hint(chart.chart_text())
+    if hint and not any(key_rules.is_underdosing(c) for c in codes):
+        rep.add("underdosing", "key", f"the documentation says {hint!r} but the key has no "
+                "underdosing code (T36-T50, 6th character 6): check whether a prescribed drug "
+                "was taken less than prescribed (OCG I.C.19.e.5.c), or say in a rationale why "
+                "not", WARNING)
     if not any(key_rules.is_underdosing_partner(c) for c in codes):
         for i, code in enumerate(codes):
             if key_rules.is_underdosing(code):
