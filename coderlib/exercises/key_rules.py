@@ -116,7 +116,8 @@ def is_underdosing(code: str) -> bool:
 
 
 _UNDERDOSING_HINT = re.compile(
-    r"\b(ran out of (?!money|cash|food|alcohol|beer|gas|cigarettes|time)|stopped (taking )?(his|her|their) \w+|stopped \w+ (on (his|her) own|"
+    r"\b(ran out of (?!money|cash|food|alcohol|beer|gas|cigarettes|time)|"
+    r"stopped (taking )?(his|her|their) \w+|stopped \w+ (on (his|her) own|"
     r"\d+ (days|weeks|months) ago)|not taking (his|her|their) \w+|skipp(ed|ing) (doses|"
     r"(his|her) \w+)|(half|less than) (of )?(his|her|the) (prescribed|usual)|"
     r"rationing|cannot afford (his|her|the)? ?(refills|medication|insulin))", re.IGNORECASE)
