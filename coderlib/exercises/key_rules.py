@@ -12,7 +12,8 @@ The rules, and the data files they read (all shipped in ``data/``, each naming i
   modifier 57 (decision for surgery) or 25; a global procedure without an E/M line says why
   in ``key.no_separate_em``.
 - **Underdosing** (OCG I.C.19.e.5.c): an underdosing code (T36-T50, 6th character 6) is
-  paired with a noncompliance or complication-of-care code (Z91.1-, Z91.A-, Y63.6-Y63.9).
+  paired with a noncompliance or complication-of-care code (Z91.1-, Z91.A-, Y63.6-Y63.9);
+  words such as "ran out of his ..." in a note with no underdosing code in the key are a hint.
 - **Give-aways** (``giveaway_phrases.yaml``): the documentation must not state the answer
   (E/M level words, notes to the coder, code numbers).
 
