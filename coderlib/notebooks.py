@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from coderlib.atomic import OutputError, write_text
 from coderlib.paths import REPO_ROOT, build_dir, notebooks_dir
 
 KERNEL_NAME = "coderlib"
@@ -86,11 +87,38 @@ def declared_parameters(path: Path) -> dict[str, dict[str, Any]]:
     >>> sorted(declared_parameters(list_notebooks()[0]))  # doctest: +SKIP
     ['show_counts']
     """
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    nb = read_notebook_json(path)
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            return _parse_parameters("".join(cell["source"]))
+            try:
+                return _parse_parameters("".join(cell["source"]))
+            except SyntaxError as exc:
+                raise NotebookParameterError(f"{path}: the parameters cell is not valid Python "
+                                             f"({exc.msg}, line {exc.lineno})") from None
     return {}
+
+
+def read_notebook_json(path: Path) -> dict[str, Any]:
+    """A notebook file's JSON; ``NotebookParameterError`` naming the path when it is not one.
+
+    >>> read_notebook_json(Path("/nope.ipynb"))
+    Traceback (most recent call last):
+    ...
+    coderlib.notebooks.NotebookParameterError: /nope.ipynb: no such notebook
+    """
+    path = Path(path)
+    if not path.exists():
+        raise NotebookParameterError(f"{path}: no such notebook")
+    if path.is_dir():
+        raise NotebookParameterError(f"{path}: is a folder, not a notebook (.ipynb)")
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, OSError) as exc:
+        raise NotebookParameterError(f"{path}: not a Jupyter notebook (.ipynb JSON): "
+                                     f"{exc}") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise NotebookParameterError(f"{path}: not a Jupyter notebook (no cells)")
+    return nb
 
 
 def _parse_parameters(source: str) -> dict[str, dict[str, Any]]:
@@ -140,6 +168,32 @@ def check_parameters(path: Path, parameters: dict[str, Any]) -> None:
             )
 
 
+class KernelUnavailableError(RuntimeError):
+    """The Jupyter kernel cannot be started here (for example no loopback network)."""
+
+
+def check_loopback() -> None:
+    """Fail fast, with advice, when 127.0.0.1 is unusable (Jupyter kernels talk over it).
+
+    Without this, a run inside a network namespace with ``lo`` down waits 60 s and ends in
+    "Kernel didn't respond".
+    """
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(1)
+            with socket.create_connection(server.getsockname(), timeout=5):
+                pass
+    except OSError as exc:
+        raise KernelUnavailableError(
+            f"cannot reach 127.0.0.1 ({exc.strerror or exc}): Jupyter kernels talk to this "
+            "program over the loopback interface, which is down or missing here. Bring it up "
+            "(`ip link set lo up`, or run outside the network sandbox); lookup, group and "
+            "search work without it.") from None
+
+
 def _failed_cell(nb: dict[str, Any]) -> tuple[int | None, str]:
     for index, cell in enumerate(nb.get("cells", [])):
         for out in cell.get("outputs", []):
@@ -158,6 +212,7 @@ def run_notebook(
 
     parameters = parameters or {}
     check_parameters(path, parameters)
+    check_loopback()
     out_dir = out_dir or build_dir()
     (out_dir / "notebooks").mkdir(parents=True, exist_ok=True)
     (out_dir / "html").mkdir(parents=True, exist_ok=True)
@@ -179,7 +234,7 @@ def run_notebook(
             failed, error = _failed_cell(nb)
             ok = failed is None
         body, _ = HTMLExporter().from_notebook_node(nb)
-        html.write_text(body, encoding="utf-8")
+        write_text(html, body)
     return NotebookRun(path.name, seconds, ok, str(output), str(html), failed, error)
 
 
@@ -199,6 +254,7 @@ def refresh(path: Path) -> NotebookRun:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
+    check_loopback()
     nb = nbformat.read(str(path), as_version=4)
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY,
                                  "language": "python"}
@@ -216,7 +272,8 @@ def refresh(path: Path) -> NotebookRun:
     failed, _ = _failed_cell(nb)
     if ok:
         nb.metadata.pop("widgets", None)
-        nbformat.write(nb, str(path))
+        text = nbformat.writes(nb)
+        write_text(path, text if text.endswith("\n") else text + "\n")
     return NotebookRun(Path(path).name, seconds, ok, str(path), "", failed, error)
 
 
@@ -246,7 +303,7 @@ def register(app: Any) -> None:
         for path in paths:
             try:
                 run = run_notebook(Path(path), parameters)
-            except NotebookParameterError as exc:
+            except (NotebookParameterError, KernelUnavailableError, OutputError) as exc:
                 typer.echo(f"error: {exc}", err=True)
                 raise typer.Exit(2) from exc
             if not as_json:
@@ -268,7 +325,11 @@ def register(app: Any) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Re-execute notebooks in place so the outputs nbval compares are current."""
-        runs = [refresh(Path(p)) for p in (notebook or list_notebooks())]
+        try:
+            runs = [refresh(Path(p)) for p in (notebook or list_notebooks())]
+        except (KernelUnavailableError, OutputError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
         if as_json:
             typer.echo(json.dumps([asdict(r) for r in runs], indent=2))
         else:
@@ -283,7 +344,14 @@ def register(app: Any) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """List a notebook's papermill parameters, defaults and types."""
-        declared = declared_parameters(notebook)
+        try:
+            declared = declared_parameters(notebook)
+        except NotebookParameterError as exc:
+            if as_json:
+                typer.echo(json.dumps({"ok": False, "error": str(exc)}))
+            else:
+                typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
         if as_json:
             typer.echo(json.dumps(declared, indent=2, default=str))
         else:

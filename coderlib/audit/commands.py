@@ -45,11 +45,15 @@ def _fail(exc: Exception | str, as_json: bool) -> None:
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
+    from coderlib.atomic import OutputError
     from coderlib.audit.findings import FindingError
     from coderlib.audit.population import PopulationError
     from coderlib.audit.sampling import SamplingError
+    from coderlib.store import StoreError
+    from coderlib.tabular import TableError
 
-    return (PopulationError, SamplingError, FindingError, ValueError, FileNotFoundError)
+    return (PopulationError, SamplingError, FindingError, TableError, StoreError, OutputError,
+            ValueError, FileNotFoundError)
 
 
 @audit_app.command("sample")
@@ -184,27 +188,38 @@ def list_cmd(store: Path = _STORE, as_json: bool = _JSON) -> None:
     """Audits in the store with their progress."""
     from coderlib.audit.findings import list_audits
 
-    df = list_audits(path=store)
+    try:
+        df = list_audits(path=store)
+    except _user_errors() as exc:
+        _fail(exc, as_json)
+        return
     if as_json:
         _emit({"ok": True, "audits": df.to_dict("records")})
     else:
         typer.echo(df.to_string(index=False) if len(df) else "no audits")
 
 
+_INT_COLUMNS = ("selection_order", "sample_seed", "frame_size", "stratum_frame_size",
+                "stratum_sample_size", "frame_row")
+_FLOAT_COLUMNS = ("weight", "random_key")
+
+
 def _read_table(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: file not found")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        df = pd.read_excel(path, dtype=str).fillna("")
-    else:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for col in ("selection_order", "sample_seed", "frame_size", "stratum_frame_size",
-                "stratum_sample_size", "frame_row"):
+    """A sample, findings or audited table, read strictly (:func:`coderlib.tabular.read_table`).
+
+    Every cell stays text except the sample's provenance numbers.
+    """
+    from coderlib.tabular import Column, read_table
+
+    spec = [Column(c, kind="int") for c in _INT_COLUMNS]
+    spec += [Column(c, kind="number") for c in _FLOAT_COLUMNS]
+    df = read_table(path, spec, key="encounter_id")
+    for col in _INT_COLUMNS:
         if col in df.columns:
-            df[col] = pd.to_numeric(df[col])
-    for col in ("weight", "random_key"):
+            df[col] = pd.to_numeric(df[col].astype(object).replace("", float("nan")))
+    for col in _FLOAT_COLUMNS:
         if col in df.columns:
-            df[col] = pd.to_numeric(df[col])
+            df[col] = pd.to_numeric(df[col].astype(object).replace("", float("nan")))
     return df
 
 
@@ -296,6 +311,9 @@ def report_cmd(
 
     try:
         df, diffs = _audited_frame(audited, audit_id, findings, store)
+        if df.empty:
+            raise ValueError("no audited encounters yet: record findings first "
+                             "(coderlib audit findings AUDIT_ID FINDINGS.csv)")
         report = build_report(df, diffs, coder=coder, period=period, threshold=threshold)
         tables = {k: v for k, v in report.tables.items() if len(v.columns)}
         paths = export_tables(tables, out)

@@ -354,6 +354,7 @@ def load_demo() -> pd.DataFrame:
     df = load_population(demo_population_path()).frame
     for col in ("true_dx", "true_px", "true_lines", "true_drg", "injected_errors"):
         df[col] = df[col].fillna("").astype(str)
+    df["demo_seed"] = pd.to_numeric(df["demo_seed"])
     return df
 
 

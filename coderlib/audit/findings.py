@@ -339,6 +339,25 @@ class AuditSession:
         return len(rows)
 
 
+def _store_int(value: object) -> bool:
+    """Whether ``value`` is a whole number SQLite can store (0 .. 2^63 - 1).
+
+    >>> _store_int(7), _store_int(2**63), _store_int("x"), _store_int(3.0)
+    (True, False, False, True)
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (float, np.floating)):
+        if not float(value).is_integer():
+            return False
+        value = int(value)
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return 0 <= number <= 2**63 - 1
+
+
 def create_audit(sample: pd.DataFrame, *, path: str | Path | None = None,
                  con: sqlite3.Connection | None = None, audit_id: str | None = None,
                  name: str = "", population: str = "", threshold: float = 0.95,
@@ -358,6 +377,12 @@ def create_audit(sample: pd.DataFrame, *, path: str | Path | None = None,
     if sample["encounter_id"].duplicated().any():
         dup = sample["encounter_id"][sample["encounter_id"].duplicated()].iloc[0]
         raise PopulationError("sample", f"duplicate encounter id {dup!r}", column="encounter_id")
+    for col in ("sample_seed", "frame_size", "selection_order"):
+        for value in sample[col].unique():
+            if not _store_int(value):
+                raise PopulationError("sample", f"{value!r} is not a whole number from 0 to "
+                                      "2^63 - 1 (redraw the sample with coderlib audit sample)",
+                                      column=col)
     audit_id = audit_id or f"audit-{uuid.uuid4().hex[:8]}"
     if con.execute("SELECT 1 FROM audit WHERE audit_id=?", (audit_id,)).fetchone():
         raise FindingError(f"audit {audit_id!r} already exists; reopen it with open_audit",

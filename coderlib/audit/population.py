@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from coderlib.codes.normalize import normalize_code
+from coderlib.tabular import Column, TableError, read_table
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "encounter_id", "coder", "setting", "payer", "service_date", "dx",
@@ -30,6 +31,18 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
 SETTINGS = ("inpatient", "outpatient_surgery", "emergency", "office", "radiology", "observation")
 PAYERS = ("Medicare", "Medicaid", "Commercial", "Self-pay")
 POA_VALUES = ("Y", "N", "U", "W", "1")
+SEXES = ("M", "F", "U")
+
+#: What the strict reader checks in a population file (the rest is checked below).
+POPULATION_COLUMNS: tuple[Column, ...] = (
+    *(Column(c, required=True) for c in REQUIRED_COLUMNS if c != "service_date"),
+    Column("service_date", kind="date", required=True, allow_empty=False),
+    Column("admission_date", kind="date"),
+    Column("age", kind="int"),
+    Column("sex", kind="enum", choices=SEXES),
+    Column("discharge_status", kind="status"),
+    Column("billed_amount", kind="number"),
+)
 
 _DX_RE = re.compile(r"^[A-Z][0-9][0-9A-Z]{1,5}$")
 _PCS_RE = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
@@ -37,28 +50,12 @@ _LINE_RE = re.compile(r"^([0-9]{4}[0-9A-Z]|[A-V][0-9]{4})$")
 _MOD_RE = re.compile(r"^[0-9A-Z]{2}$")
 
 
-class PopulationError(ValueError):
+class PopulationError(TableError):
     """A population/findings table problem, naming the file, row and column.
 
     >>> str(PopulationError("pop.csv", "missing column", column="coder"))
     'pop.csv: column coder: missing column'
     """
-
-    def __init__(self, source: str, reason: str, *, row: int | None = None,
-                 column: str | None = None) -> None:
-        self.source, self.reason, self.row, self.column = source, reason, row, column
-        where = []
-        if row is not None:
-            where.append(f"row {row}")
-        if column is not None:
-            where.append(f"column {column}")
-        prefix = f"{source}: " + (", ".join(where) + ": " if where else "")
-        super().__init__(prefix + reason)
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready form for ``--json`` output."""
-        return {"source": self.source, "row": self.row, "column": self.column,
-                "reason": self.reason, "message": str(self)}
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -227,6 +224,20 @@ def _suggest(missing: str, present: list[str]) -> str:
     return f" (found {match[0]!r} — misnamed?)" if match else ""
 
 
+def _date_text(value: object) -> str:
+    """A date cell as ``YYYY-MM-DD`` text ("" when empty); anything else kept for the error."""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
+    text = str(value).strip()
+    try:
+        return TEXT_DATE.check(text)
+    except ValueError:
+        return "not a date: " + text
+
+
+TEXT_DATE = Column("date", kind="date")
+
+
 def validate_population(frame: pd.DataFrame, source: str = "population",
                         *, check_code_sets: bool = False) -> pd.DataFrame:
     """Check columns, ids, settings, payers, dates and codes; return a cleaned copy.
@@ -272,8 +283,10 @@ def validate_population(frame: pd.DataFrame, source: str = "population",
                               f"{', '.join(PAYERS)}", row=i + 2, column="payer")
     for col in ("service_date", "admission_date"):
         if col in df.columns:
-            parsed = pd.to_datetime(df[col], errors="coerce", format="ISO8601")
-            bad = parsed.isna() & (df[col].notna() if col == "admission_date" else True)
+            text = df[col].astype(object).where(df[col].notna(), "").map(_date_text)
+            blank = text == ""
+            parsed = pd.to_datetime(text.where(~blank, None), errors="coerce", format="%Y-%m-%d")
+            bad = parsed.isna() & (~blank if col == "admission_date" else True)
             if bad.any():
                 i = int(bad.to_numpy().argmax())
                 raise PopulationError(source, f"not a date (YYYY-MM-DD): {df[col].iloc[i]!r}",
@@ -300,33 +313,27 @@ def validate_population(frame: pd.DataFrame, source: str = "population",
         df["billed_drg"] = df["billed_drg"].fillna("").astype(str)
     if "sex" in df.columns:
         df["sex"] = df["sex"].fillna("").astype(str).str.strip().str.upper()
+        bad = ~df["sex"].isin(("",) + SEXES)
+        if bad.any():
+            i = int(bad.to_numpy().argmax())
+            raise PopulationError(source, f"sex {df['sex'].iloc[i]!r} is not one of "
+                                  f"{', '.join(SEXES)}", row=i + 2, column="sex")
     return df.reset_index(drop=True)
 
 
 def load_population(path: str | Path, *, sheet: str | int = 0,
                     check_code_sets: bool = False) -> Population:
-    """Load and validate a population from ``.csv`` or ``.xlsx``.
+    """Load and validate a population from ``.csv`` or ``.xlsx`` (read by the strict reader,
+    :func:`coderlib.tabular.read_table`: every cell text, ``07`` stays ``07``).
 
     >>> from coderlib.paths import data_dir
     >>> load_population(data_dir() / "demo_population.csv").size > 1000  # doctest: +SKIP
     True
     """
     path = Path(path)
-    if not path.exists():
-        raise PopulationError(str(path), "file not found")
-    dtypes = {"encounter_id": str, "coder": str, "billed_drg": str, "dx": str, "px": str,
-              "lines": str, "chart_id": str, "true_drg": str}
-    suffix = path.suffix.lower()
     try:
-        if suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, na_values=[""])
-        elif suffix in (".xlsx", ".xlsm", ".xls"):
-            frame = pd.read_excel(path, sheet_name=sheet, dtype=dtypes)
-        else:
-            raise PopulationError(str(path), f"unsupported file type {suffix!r}; use .csv or .xlsx")
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        if isinstance(exc, PopulationError):
-            raise
-        raise PopulationError(str(path), f"cannot read file: {exc}") from exc
+        frame = read_table(path, POPULATION_COLUMNS, key="encounter_id", sheet=sheet)
+    except TableError as exc:
+        raise PopulationError(exc.source, exc.reason, row=exc.row, column=exc.column) from None
     return Population(validate_population(frame, str(path), check_code_sets=check_code_sets),
                       str(path))

@@ -1,5 +1,7 @@
 """Accuracy reports: per coder, per error category, per period; figures; safe exports.
 
+Exports go through :mod:`coderlib.export` (formula-safe cells, atomic files).
+
 >>> import pandas as pd
 >>> escape_formulas(pd.DataFrame({"note": ["=HYPERLINK(1)", "ok", "-1+2", 5]}))["note"].tolist()
 ["'=HYPERLINK(1)", 'ok', "'-1+2", 5]
@@ -15,6 +17,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from coderlib.atomic import atomic_write
 from coderlib.audit.differences import CATEGORIES
 from coderlib.audit.scoring import (
     DEFAULT_CONFIDENCE,
@@ -23,8 +26,11 @@ from coderlib.audit.scoring import (
     score_encounters,
     summarize,
 )
+from coderlib.export import FORMULA_PREFIXES, escape_formulas, export_tables
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["FORMULA_PREFIXES", "AuditReport", "build_report", "by_category", "by_coder",
+           "by_period", "dollar_impact", "drg_shift_matrix", "escape_formulas", "export_tables",
+           "plot_accuracy", "plot_dollar_impact", "plot_drg_shift", "plot_pareto", "with_period"]
 
 
 # ----------------------------------------------------------------------------- tables
@@ -205,7 +211,9 @@ class AuditReport:
         paths = []
         for name, fig in self.figures.items():
             path = folder / f"{name}.{fmt}"
-            fig.savefig(path, dpi=110, metadata={"Software": None} if fmt == "png" else None)
+            with atomic_write(path, "wb") as fh:
+                fig.savefig(fh, format=fmt, dpi=110,
+                            metadata={"Software": None} if fmt == "png" else None)
             paths.append(path)
         return paths
 
@@ -257,58 +265,3 @@ def build_report(audited: pd.DataFrame, differences: pd.DataFrame | None = None,
                       "drg_shift": plot_drg_shift(shift),
                       "dollar_impact": plot_dollar_impact(dollars)}
     return report
-
-
-# ----------------------------------------------------------------------------- export
-def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix ``'`` to text cells that a spreadsheet could run as a formula.
-
-    Cells starting with ``= + - @``, tab or carriage return are escaped (OWASP CSV
-    injection guidance); numbers stay numbers.
-    """
-    out = df.copy()
-    out.columns = [_escape(str(c)) for c in out.columns]
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(_escape).astype(object)
-    return out
-
-
-def _escape(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def export_tables(tables: dict[str, pd.DataFrame], path: str | Path) -> list[Path]:
-    """Write tables to one ``.xlsx`` (a sheet each) or ``.csv`` files (``<stem>_<name>.csv``).
-
-    Every text cell is passed through :func:`escape_formulas`. Returns the written paths.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clean = {name: _excel_safe(escape_formulas(t)) for name, t in tables.items()}
-    if path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            for name, t in clean.items():
-                t.to_excel(xw, sheet_name=name[:31], index=False)
-        return [path]
-    if path.suffix.lower() != ".csv":
-        raise ValueError(f"{path}: export to .xlsx or .csv")
-    if len(clean) == 1:
-        next(iter(clean.values())).to_csv(path, index=False, lineterminator="\n")
-        return [path]
-    paths = []
-    for name, t in clean.items():
-        p = path.with_name(f"{path.stem}_{name}.csv")
-        t.to_csv(p, index=False, lineterminator="\n")
-        paths.append(p)
-    return paths
-
-
-def _excel_safe(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].dt.tz_localize(None)
-    return out

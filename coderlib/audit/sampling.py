@@ -43,6 +43,10 @@ SAMPLE_COLUMNS = ("sample_seed", "sample_method", "frame_size", "frame_digest", 
                   "stratum_sample_size", "weight")
 
 
+#: Largest seed: the seed is recorded in the audit store, whose integers are 64-bit signed.
+MAX_SEED = 2**63 - 1
+
+
 class SamplingError(ValueError):
     """A sampling request that cannot be met (names the parameter and why)."""
 
@@ -145,8 +149,11 @@ def draw_sample(frame: pd.DataFrame, method: Method, size: int, *, seed: int,
     """
     if method not in METHODS:
         raise SamplingError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise SamplingError(f"--seed must be a non-negative integer, got {seed!r}")
+    if seed > MAX_SEED:
+        raise SamplingError(f"--seed must be at most {MAX_SEED} (2^63 - 1, so the audit store "
+                            f"can record it), got {seed}")
     if "encounter_id" not in frame.columns:
         raise SamplingError("the frame has no encounter_id column")
     n_frame = len(frame)

@@ -96,11 +96,17 @@ def grade_cmd(
     if no_save:
         result = grade(loaded, answer)
     else:
-        con = attempts.connect(store)
+        from coderlib.store import StoreError
+
         try:
-            done = attempts.submit(con, loaded, answer, source="cli")
-        finally:
-            con.close()
+            con = attempts.connect(store)
+            try:
+                done = attempts.submit(con, loaded, answer, source="cli")
+            finally:
+                con.close()
+        except StoreError as exc:
+            _fail(str(exc), as_json)
+            return
         attempt_id, result = done.attempt_id, done.result
     if as_json:
         _emit_json({"ok": True, "attempt_id": attempt_id, **result.to_dict()})
@@ -190,13 +196,18 @@ def history_cmd(
 ) -> None:
     """Show saved practice attempts (or per-topic accuracy)."""
     from coderlib.exercises import attempts
+    from coderlib.store import StoreError
 
-    con = attempts.connect(store)
     try:
-        df = attempts.topic_accuracy(con) if topics else attempts.history(con).drop(
-            columns=["topics"])
-    finally:
-        con.close()
+        con = attempts.connect(store)
+        try:
+            df = attempts.topic_accuracy(con) if topics else attempts.history(con).drop(
+                columns=["topics"])
+        finally:
+            con.close()
+    except StoreError as exc:
+        _fail(str(exc), as_json)
+        return
     if as_json:
         _emit_json({"ok": True, "rows": df.to_dict("records")})
     elif df.empty:
