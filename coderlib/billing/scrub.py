@@ -65,7 +65,9 @@ EDITS: dict[str, tuple[str, str, str]] = {
     "timely_filing": ("error", "denial", "submitted after the payer's filing limit"),
     "sex_conflict": ("error", "denial", "a diagnosis for the other sex"),
     "age_conflict": ("error", "denial", "a diagnosis for another age group"),
-    "poa_missing": ("error", "rejection", "an inpatient diagnosis without a POA indicator"),
+    "poa_missing": ("warning", "rejection", "an inpatient diagnosis with a blank POA (right "
+                                            "only for POA-exempt codes)"),
+    "poa_invalid": ("error", "rejection", "a POA indicator that is not Y, N, U or W"),
 }
 
 _X_MODS = {"XE", "XS", "XP", "XU"}
@@ -112,9 +114,28 @@ class ScrubEdit:
 # ----------------------------------------------------------------------- cached look-ups
 
 
-@lru_cache(maxsize=65536)
+def _quarter(day: dt.date | None) -> dt.date | None:
+    """The calendar quarter a date falls in (code sets change only on quarter starts:
+    ICD-10 on Oct 1 and Apr 1, HCPCS on Jan/Apr/Jul/Oct 1), so look-ups cache by quarter."""
+    return None if day is None else dt.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
 def _proc_problem(code: str, day: dt.date | None) -> tuple[str, str] | None:
     """(edit id, message) when a CPT/HCPCS code cannot be billed on ``day``."""
+    if _proc_quarter(code, _quarter(day)) is None:
+        return None
+    return _proc_quarter.__wrapped__(code, day)
+
+
+def _dx_problem(code: str, day: dt.date | None) -> str | None:
+    """Why a diagnosis cannot be reported on ``day`` (None when it can)."""
+    if _dx_quarter(code, _quarter(day)) is None:
+        return None
+    return _dx_quarter.__wrapped__(code, day)
+
+
+@lru_cache(maxsize=65536)
+def _proc_quarter(code: str, day: dt.date | None) -> tuple[str, str] | None:
     from coderlib.codes import cpt, hcpcs
 
     if _HCPCS.match(code):
@@ -140,7 +161,7 @@ def _proc_problem(code: str, day: dt.date | None) -> tuple[str, str] | None:
 
 
 @lru_cache(maxsize=65536)
-def _dx_problem(code: str, day: dt.date | None) -> str | None:
+def _dx_quarter(code: str, day: dt.date | None) -> str | None:
     from coderlib.codes import icd10cm
 
     try:
@@ -150,8 +171,15 @@ def _dx_problem(code: str, day: dt.date | None) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
 def _pcs_problem(code: str, day: dt.date | None) -> str | None:
+    """Why an ICD-10-PCS code cannot be reported on ``day`` (None when it can)."""
+    if _pcs_quarter(code, _quarter(day)) is None:
+        return None
+    return _pcs_quarter.__wrapped__(code, day)
+
+
+@lru_cache(maxsize=65536)
+def _pcs_quarter(code: str, day: dt.date | None) -> str | None:
     from coderlib.codes import icd10pcs
 
     try:
@@ -168,12 +196,15 @@ def _engine(version_day: dt.date):  # noqa: ANN202 - coderlib.drg.engine.Engine
     return engine_for_date(version_day, allow_older=True)
 
 
-@lru_cache(maxsize=65536)
 def _dx_sex(code: str, day: dt.date) -> str | None:
     """``F``/``M`` when the MS-DRG tables make the diagnosis one sex only (the MCE's rule)."""
+    return _dx_sex_fy(code, dt.date(day.year if day.month >= 10 else day.year - 1, 10, 1))
+
+
+@lru_cache(maxsize=65536)
+def _dx_sex_fy(code: str, fy_start: dt.date) -> str | None:
     from coderlib.drg.mce import code_sex
 
-    fy_start = dt.date(day.year if day.month >= 10 else day.year - 1, 10, 1)
     try:
         return code_sex(_engine(fy_start), code)
     except Exception:  # noqa: BLE001 - no MS-DRG version for this date: skip the check
@@ -280,10 +311,15 @@ def _dx_checks(c: Claim, day: dt.date | None, age: int | None, out: list[ScrubEd
     if isinstance(c, InstitutionalClaim) and c.type_of_bill[:2] == "11":
         for fld, d in ([("principal_dx", c.principal_dx)] if c.principal_dx else []) + \
                 [(f"other_dx[{i + 1}]", d) for i, d in enumerate(c.other_dx)]:
-            if not d.poa:
-                out.append(ScrubEdit("poa_missing", cid, f"{d.code} needs a present-on-"
-                                     "admission indicator (Y, N, U, W or 1) on an inpatient "
-                                     "claim", fld, code=d.code))
+            if d.poa not in ("", "Y", "N", "U", "W"):
+                out.append(ScrubEdit("poa_invalid", cid, f"POA {d.poa!r} for {d.code} is not "
+                                     "Y, N, U or W (blank only for POA-exempt codes; 5010 "
+                                     "has no '1')", fld, code=d.code))
+            elif not d.poa:
+                out.append(ScrubEdit("poa_missing", cid, f"{d.code} has no present-on-"
+                                     "admission indicator: right only if the code is on "
+                                     "CMS's POA-exempt list, otherwise report Y, N, U or W",
+                                     fld, code=d.code))
 
 
 def _professional_lines(c: ProfessionalClaim, tables: NcciTables, use_ncci: bool,

@@ -40,14 +40,17 @@ def pyx12_available() -> bool:
     return True
 
 
-def _walk(node: object, out: list[dict[str, object]]) -> None:
+def _walk(node: object, out: list[dict[str, object]], line: object = None,
+          seg: str = "") -> None:
     if isinstance(node, dict):
+        line = node.get("cur_line", line)
+        seg = node.get("seg_id") or seg
         for err in node.get("errors") or []:
-            out.append({"line": node.get("cur_line"), "segment": node.get("seg_id", ""),
-                        "code": err.get("err_cde"), "message": err.get("err_str")})
+            out.append({"line": line, "segment": seg, "code": err.get("err_cde"),
+                        "message": err.get("err_str")})
         for key in ("interchanges", "groups", "transactions", "segments", "elements"):
             for child in node.get(key) or []:
-                _walk(child, out)
+                _walk(child, out, line, seg)
 
 
 def validate_x12(source: str | Path) -> ValidationResult:
