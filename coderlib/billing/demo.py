@@ -56,7 +56,8 @@ AS_OF = dt.date(2026, 10, 15)  # "today" in the demo: two weeks into FY2027
 FY_START, FY_END = dt.date(2025, 10, 1), dt.date(2026, 9, 30)  # dates of service: FY2026
 HISTORY_BEFORE = dt.date(2026, 10, 1)  # claims submitted before this already went out
 
-#: Front-end errors injected into professional claims: scrub edit id -> probability.
+#: Front-end errors injected into professional claims: edit id -> probability (times the
+#: coder's CODER_ERROR_FACTOR).
 PRO_ERRORS: dict[str, float] = {
     "required_field": 0.02, "npi_check_digit": 0.02, "dx_pointer": 0.02, "invalid_dx": 0.02,
     "modifier_conflict": 0.02, "ptp_bundle": 0.02, "mue_units": 0.015,
@@ -92,6 +93,8 @@ FIRST_M = ("AARON", "BEN", "CARL", "DEV", "ELI", "FRANK", "GUS", "HANK", "IAN", 
 PROVIDERS = ("MAYA ROSS", "LIAM PARK", "NORA HALE", "OMAR DIAZ", "PIA BERG", "RAJ MEHTA")
 ATTENDINGS = ("ADA NOLAN", "BRUNO CRUZ", "CLEO MARSH", "DARIO VEGA")
 CODERS = ("Ada", "Ben", "Cara", "Dev", "Eli")
+#: How much more (or less) often each coder's claims carry a front-end error.
+CODER_ERROR_FACTOR = {"Ada": 0.5, "Ben": 0.8, "Cara": 1.0, "Dev": 1.4, "Eli": 2.3}
 PRACTICE = Provider("CODERLIB FAMILY PRACTICE", make_npi("165432109"), "371234567")
 HOSPITAL = Provider("CODERLIB COMMUNITY HOSPITAL", make_npi("176543210"), "371765432")
 
@@ -434,8 +437,9 @@ def make_demo(seed: int = DEMO_SEED, practice: int = 3000, hospital: int = 600) 
         injected = ""
         u = rng.random()
         acc = 0.0
+        factor = CODER_ERROR_FACTOR[claim.coder]
         for k, p in rates.items():
-            acc += p
+            acc += p * factor
             if u < acc:
                 injected = k if _inject(rng, claim, k) else ""
                 break
@@ -457,6 +461,7 @@ def make_demo(seed: int = DEMO_SEED, practice: int = 3000, hospital: int = 600) 
             "practice_claims": practice, "hospital_claims": hospital,
             "as_of": AS_OF.isoformat(), "history_before": HISTORY_BEFORE.isoformat(),
             "professional_error_rates": PRO_ERRORS, "institutional_error_rates": INST_ERRORS,
+            "coder_error_factor": CODER_ERROR_FACTOR,
             "payer_denial_rates": {p.id: p.denial_rate for p in payers().values()},
             "payer_denial_scenarios": [list(d) for d in PAYER_DENIALS],
             "injected_counts": {k: int(v) for k, v in
