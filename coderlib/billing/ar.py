@@ -51,7 +51,7 @@ def post(claims: Iterable[Claim], payments: Iterable[ClaimPayment]) -> pd.DataFr
 
     Columns: claim_id, kind, payer_id, provider, coder, service_date, submitted, charge,
     paid, contractual, patient_resp, denied_amount, denied, carcs, paid_on, status
-    (open / paid / denied), insurance_balance. A payment for a claim we never billed is
+    (open / paid / denied), billed (submitted, else the date of service), insurance_balance. A payment for a claim we never billed is
     listed with ``status = "unmatched"``.
     """
     rows: dict[str, dict[str, object]] = {}
@@ -87,6 +87,7 @@ def post(claims: Iterable[Claim], payments: Iterable[ClaimPayment]) -> pd.DataFr
         if row["status"] != "unmatched":
             row["status"] = "denied" if row["denied"] else "paid"
     df = pd.DataFrame(list(rows.values()))
+    df["billed"] = df.submitted.where(df.submitted.notna(), df.service_date)
     df["insurance_balance"] = (df.charge - df.paid - df.contractual - df.patient_resp
                                ).round(2).clip(lower=0)
     # a line denied as bundled (CO-97) may not be billed to anyone: it stays as a denied
@@ -102,9 +103,10 @@ def _bucket(days: int) -> str:
 
 
 def aging(accounts: pd.DataFrame, as_of: dt.date, by: str = "payer_id",
-          age_from: str = "submitted") -> pd.DataFrame:
+          age_from: str = "billed") -> pd.DataFrame:
     """Insurance balances still owed, by ``by`` (rows) and age bucket (columns), with a
-    total column; ages count days from ``age_from`` (the bill date by default) to ``as_of``.
+    total column; ages count days from ``age_from`` to ``as_of``: ``billed`` is the
+    submission date (the date of service when a claim read from a file has none).
     """
     owed = accounts[(accounts.insurance_balance > 0) & accounts[age_from].notna()].copy()
     days = owed[age_from].map(lambda d: (as_of - d).days)

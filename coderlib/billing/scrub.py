@@ -315,7 +315,9 @@ def _dx_checks(c: Claim, day: dt.date | None, age: int | None, out: list[ScrubEd
                 out.append(ScrubEdit("poa_invalid", cid, f"POA {d.poa!r} for {d.code} is not "
                                      "Y, N, U or W (blank only for POA-exempt codes; 5010 "
                                      "has no '1')", fld, code=d.code))
-            elif not d.poa:
+            elif not d.poa and d.code[:1] not in "VWXYZ":
+                # the exempt list is mostly Z codes and external causes; a disease code
+                # (A-T) with a blank POA is almost always a missing indicator
                 out.append(ScrubEdit("poa_missing", cid, f"{d.code} has no present-on-"
                                      "admission indicator: right only if the code is on "
                                      "CMS's POA-exempt list, otherwise report Y, N, U or W",
