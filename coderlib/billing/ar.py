@@ -51,8 +51,9 @@ def post(claims: Iterable[Claim], payments: Iterable[ClaimPayment]) -> pd.DataFr
 
     Columns: claim_id, kind, payer_id, provider, coder, service_date, submitted, charge,
     paid, contractual, patient_resp, denied_amount, denied, carcs, paid_on, status
-    (open / paid / denied), billed (submitted, else the date of service), insurance_balance. A payment for a claim we never billed is
-    listed with ``status = "unmatched"``.
+    (open / paid / denied), billed (submitted, else the date of service),
+    insurance_balance. A payment for a claim we never billed is listed with
+    ``status = "unmatched"``.
     """
     rows: dict[str, dict[str, object]] = {}
     for c in claims:

@@ -85,12 +85,13 @@ def read_claims_csv(path: str | Path) -> tuple[list[Claim], list[ScrubEdit]]:
     claims: dict[str, ProfessionalClaim] = {}
     edits: list[ScrubEdit] = []
     for n, row in enumerate(table.to_dict("records"), start=2):
-        get = lambda name: str(row.get(name) or "").strip()  # noqa: E731
-        cid = get("claim_id") or f"(row {n})"
+        cells = {k: str(v or "").strip() for k, v in row.items()}
+        get = lambda name, c=cells: c.get(name, "")  # noqa: E731
+        cid = cells["claim_id"] or f"(row {n})"
         bad: list[tuple[str, str]] = []
 
-        def parse(name: str, fn, default):  # noqa: ANN001, ANN202
-            text = get(name)
+        def parse(name: str, fn, default, cells=cells, bad=bad):  # noqa: ANN001, ANN202
+            text = cells.get(name, "")
             if not text:
                 return default
             try:

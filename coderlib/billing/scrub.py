@@ -292,8 +292,10 @@ def _dx_checks(c: Claim, day: dt.date | None, age: int | None, out: list[ScrubEd
             items.append(("principal_dx", c.principal_dx.code))
         items += [(f"other_dx[{i + 1}]", d.code) for i, d in enumerate(c.other_dx)]
     sex = c.patient.sex
+    days = {ln.service_date for ln in c.lines} if isinstance(c, ProfessionalClaim) else set()
+    days = sorted(d for d in days if d is not None) or [day]
     for fld, code in items:
-        problem = _dx_problem(code, day)
+        problem = next(filter(None, (_dx_problem(code, d) for d in days)), None)
         if problem:
             out.append(ScrubEdit("invalid_dx", cid, problem, fld, code=code))
             continue
