@@ -23,6 +23,7 @@ buckets by payer; :func:`kpis` gives days in AR, first-pass denial rate and more
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 
 import matplotlib
@@ -185,3 +186,34 @@ def plot_denials(patterns: pd.DataFrame, column: str = "denial_rate",
     ax.set_ylabel("")
     fig.tight_layout()
     return fig
+
+
+def select(accounts: pd.DataFrame, payer: str = "", period: str = "") -> pd.DataFrame:
+    """Accounts for one payer id and/or one period of service (``YYYY-MM`` month,
+    ``YYYYQn`` calendar quarter or ``YYYY``); empty strings keep everything.
+
+    >>> df = pd.DataFrame({"payer_id": ["MCR01", "BCX01"],
+    ...                    "service_date": [dt.date(2026, 2, 3), dt.date(2026, 5, 1)]})
+    >>> select(df, period="2026Q1").payer_id.tolist(), select(df, payer="BCX01").index.tolist()
+    (['MCR01'], [1])
+    """
+    out = accounts
+    if payer:
+        if payer not in set(accounts.payer_id):
+            raise ValueError(f"payer {payer!r} has no accounts; payers: "
+                             f"{', '.join(sorted(set(accounts.payer_id)))}")
+        out = out[out.payer_id == payer]
+    if period:
+        text = period.strip().upper()
+
+        def key(d: dt.date | None) -> str:
+            if d is None:
+                return ""
+            if "Q" in text:
+                return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+            return f"{d.year}-{d.month:02d}" if "-" in text else str(d.year)
+
+        if not re.fullmatch(r"[0-9]{4}(-[0-9]{2}|Q[1-4])?", text):
+            raise ValueError(f"period {period!r}: use YYYY-MM, YYYYQn or YYYY")
+        out = out[out.service_date.map(key) == text]
+    return out

@@ -281,9 +281,11 @@ def _inject(rng: np.random.Generator, c: Claim, kind: str) -> bool:
                  if e.modifier_indicator == "0"]
         a, b = pairs[int(rng.integers(len(pairs)))]
         day = c.lines[0].service_date
-        n = len(c.lines)
-        c.lines += [ServiceLine(n + 1, a, [], 1, charge_for(a), [1], day),
-                    ServiceLine(n + 2, b, [], 1, charge_for(b), [1], day)]
+        have = {ln.code for ln in c.lines}
+        for code in (a, b):
+            if code not in have:
+                c.lines.append(ServiceLine(len(c.lines) + 1, code, [], 1, charge_for(code),
+                                           [1], day))
     elif kind == "mue_units" and pro:
         mues = teaching_tables().mue
         hit = next((ln for ln in c.lines if ln.code in mues), None)

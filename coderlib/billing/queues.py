@@ -206,9 +206,15 @@ def standard_fix(claim: Claim, edit: ScrubEdit) -> tuple[Claim, str] | None:
         mue = teaching_tables().mue.get(line.code)
         if mue is None:
             return None
+        same = [ln for ln in c.lines if ln.code == line.code
+                and getattr(ln, "service_date", None) == getattr(line, "service_date", None)]
         per_unit = line.charge / line.units if line.units else line.charge
-        line.units, line.charge = mue.mue, round(per_unit * mue.mue, 2)
-        return c, f"line {line.number}: units set to the MUE ({mue.mue})"
+        units = min(sum(ln.units for ln in same), mue.mue)
+        c.lines = [ln for ln in c.lines if ln is line or ln not in same]  # type: ignore[assignment]
+        for n, ln in enumerate(c.lines, start=1):
+            ln.number = n
+        line.units, line.charge = units, round(per_unit * units, 2)
+        return c, f"{line.code}: one line of {units:g} unit(s), the MUE allows {mue.mue}"
     if edit.id == "pos_mismatch" and isinstance(c, ProfessionalClaim):
         for pos in ("11", "22", "23", "21", "24"):
             if not any(pos_problem(ln.code, pos) for ln in c.lines):

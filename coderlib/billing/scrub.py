@@ -389,13 +389,15 @@ def _professional_lines(c: ProfessionalClaim, tables: NcciTables, use_ncci: bool
                                      f"({mue.rationale})", "units", first, code))
         if len(lines) < 2 or day is None:
             continue
+        seen: set[tuple[str, int]] = set()
         for a in lines:
             col2s = tables.ptp.get(a.code)
             if not col2s:
                 continue
             for b in lines:
-                if b is a:
+                if b is a or (a.code, b.number) in seen:
                     continue
+                seen.add((a.code, b.number))
                 edit = col2s.get(b.code)
                 if edit is None or not edit.active_on(day):
                     continue
