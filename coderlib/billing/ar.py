@@ -26,14 +26,11 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from coderlib.billing.claims import Claim, InstitutionalClaim, ProfessionalClaim  # noqa: E402
-from coderlib.billing.edi835 import ClaimPayment  # noqa: E402
+from coderlib.billing.claims import Claim, InstitutionalClaim, ProfessionalClaim
+from coderlib.billing.edi835 import ClaimPayment
 
 BUCKETS = ("0-30", "31-60", "61-90", "91-120", "120+")
 _PATIENT_DENIALS = {"27", "96", "119", "204"}

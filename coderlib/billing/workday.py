@@ -45,6 +45,7 @@ class ScrubSession:
     history: list[Step] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.claims = list(self.claims)  # fixes replace claims here, never in the caller's list
         self._index = {c.claim_id: i for i, c in enumerate(self.claims)}
         for c in self.claims:
             self.edits[c.claim_id] = scrub_claim(c)
