@@ -188,6 +188,32 @@ def test_scrub_csv_reports_bad_rows_and_keeps_going(tmp_path: Path) -> None:
     assert bad == [(4, "units"), (4, "service_date")]
     errors = {e.claim_id for e in result.edits if e.severity == "error"}
     assert errors == {"C2"} and result.clean_claim_rate == pytest.approx(2 / 3)
+    assert {e.row for e in result.edits if e.claim_id == "C2"} == {4}  # C2's one CSV row
+
+
+def test_edits_name_the_file_row_or_segment(tmp_path: Path) -> None:
+    claims = professional()
+    claims[0].lines[1].modifiers = ["26", "TC"]
+    claims[1].payer_id = "NOPE1"
+    path = tmp_path / "b.837"
+    path.write_text(write_837(claims))
+    lines = path.read_text().splitlines()
+    edits = {e.id: e for e in scrub_file(path).edits}
+    mod, payer = edits["modifier_conflict"], edits["unknown_payer"]
+    assert lines[mod.row - 1].startswith("SV1*HC:93000:26:TC")
+    assert lines[payer.row - 1].startswith("CLM*PCN2")
+    assert f"segment {payer.row}" in str(payer)
+
+
+def test_an_835_is_not_scrubbed_as_claims(tmp_path: Path) -> None:
+    from coderlib.billing.edi835 import write_835
+    from tests.test_billing_x12 import payment
+
+    path = tmp_path / "r.835"
+    path.write_text(write_835([payment()], "MCR01", "MEDICARE DEMO", DAY))
+    result = scrub_file(path)
+    assert result.claims == []
+    assert any("not an 837" in e.message for e in result.edits)
 
 
 def test_cli_scrub_json_and_bad_input(tmp_path: Path) -> None:

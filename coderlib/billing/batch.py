@@ -17,7 +17,7 @@ the segment, and every claim in it is still scrubbed.
 ...   "2026-01-05,2026-01-06\\n")
 >>> result = scrub_file(p)
 >>> [(e.claim_id, e.id, e.field, e.row) for e in result.edits]
-[('C2', 'malformed', 'birth_date', 3), ('C2', 'required_field', 'patient.birth_date', None)]
+[('C2', 'malformed', 'birth_date', 3), ('C2', 'required_field', 'patient.birth_date', 3)]
 """
 
 from __future__ import annotations
@@ -74,8 +74,10 @@ def _codes(text: str) -> list[str]:
             if t]
 
 
-def read_claims_csv(path: str | Path) -> tuple[list[Claim], list[ScrubEdit]]:
-    """Claims from a CSV (one row per line) plus a ``malformed`` edit per unreadable value.
+def read_claims_csv(path: str | Path
+                    ) -> tuple[list[Claim], list[ScrubEdit], dict[str, dict[int, int]]]:
+    """Claims from a CSV (one row per line), a ``malformed`` edit per unreadable value, and
+    the CSV row of each claim line (``rows[claim_id][line_number]``).
 
     The file itself is read by :func:`coderlib.tabular.read_table` (strict: a row with the
     wrong number of fields makes the whole file unreadable, so shifted columns are never
@@ -84,6 +86,7 @@ def read_claims_csv(path: str | Path) -> tuple[list[Claim], list[ScrubEdit]]:
     table = read_table(path, [Column(c, required=c in REQUIRED) for c in CSV_COLUMNS])
     claims: dict[str, ProfessionalClaim] = {}
     edits: list[ScrubEdit] = []
+    rows: dict[str, dict[int, int]] = {}
     for n, row in enumerate(table.to_dict("records"), start=2):
         cells = {k: str(v or "").strip() for k, v in row.items()}
         get = lambda name, c=cells: c.get(name, "")  # noqa: E731
@@ -124,6 +127,7 @@ def read_claims_csv(path: str | Path) -> tuple[list[Claim], list[ScrubEdit]]:
                 pointers.append("ABCDEFGHIJKL".index(p.upper()) + 1)
             else:
                 bad.append(("dx_pointers", p))
+        rows.setdefault(cid, {})[len(claim.lines) + 1] = n
         line = ServiceLine(len(claim.lines) + 1, get("code").upper(),
                            [m.upper().lstrip("-") for m in
                             get("modifiers").replace(";", " ").replace(",", " ").split()],
@@ -133,7 +137,15 @@ def read_claims_csv(path: str | Path) -> tuple[list[Claim], list[ScrubEdit]]:
         for name, text in bad:
             edits.append(ScrubEdit("malformed", cid, f"row {n}: {name} {text!r} cannot be "
                                    "read", name, line.number, line.code, row=n))
-    return list(claims.values()), edits
+    return list(claims.values()), edits, rows
+
+
+def _place(edits: list[ScrubEdit], rows: dict[int, int], first: int) -> list[ScrubEdit]:
+    """Give each edit the file row (CSV row or X12 segment number) it points at."""
+    for e in edits:
+        if e.row is None:
+            e.row = rows.get(e.line or 0, first)
+    return edits
 
 
 def scrub_file(path: str | Path, tables: NcciTables | None = None,
@@ -146,13 +158,15 @@ def scrub_file(path: str | Path, tables: NcciTables | None = None,
     path = Path(path)
     tables = tables or teaching_tables()
     if path.suffix.lower() in (".csv", ".xlsx"):
-        claims, edits = read_claims_csv(path)
+        claims, edits, rows = read_claims_csv(path)
         result = ScrubResult(str(path), "CSV", claims, [])
-        pre = {}
+        pre: dict[str, list[ScrubEdit]] = {}
         for e in edits:
             pre.setdefault(e.claim_id, []).append(e)
         for c in claims:
-            result.edits += pre.get(c.claim_id, []) + scrub_claim(c, tables, today)
+            at = rows.get(c.claim_id, {})
+            result.edits += pre.get(c.claim_id, []) + _place(
+                scrub_claim(c, tables, today), at, min(at.values(), default=0))
         return result
     doc = read_x12(path)
     read = read_837(doc)
@@ -171,7 +185,7 @@ def scrub_file(path: str | Path, tables: NcciTables | None = None,
             result.edits.append(ScrubEdit("charge_total", c.claim_id, f"CLM02 says "
                                           f"{cr.stated_total:.2f} but the lines add up to "
                                           f"{c.total_charge:.2f}", "CLM02", row=cr.segment))
-        result.edits += scrub_claim(c, tables, today)
+        result.edits += _place(scrub_claim(c, tables, today), cr.line_segments, cr.segment)
     return result
 
 

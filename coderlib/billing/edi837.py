@@ -230,6 +230,7 @@ class ClaimRead:
     segment: int
     problems: list[X12Problem] = field(default_factory=list)
     stated_total: float | None = None  # CLM02 as the file stated it
+    line_segments: dict[int, int] = field(default_factory=dict)  # line number -> SV1/SV2
 
 
 @dataclass
@@ -274,6 +275,14 @@ def read_837(source: str | Path | X12Document) -> Read837:
     comp = doc.component_sep
     out: list[ClaimRead] = []
     problems = list(doc.problems)
+    for seg in doc.segments:
+        if seg.id == "GS" and seg.get(8) not in (VERSION_837P, VERSION_837I):
+            problems.append(X12Problem("GS", seg.number, f"GS08 is {seg.get(8) or '(empty)'}: "
+                                       f"not an 837P ({VERSION_837P}) or 837I "
+                                       f"({VERSION_837I}) claim file"))
+        elif seg.id == "ST" and seg.get(1) != "837":
+            problems.append(X12Problem("ST", seg.number, f"transaction set {seg.get(1)} is "
+                                       "not an 837 claim"))
     billing = Provider()
     subscriber = Person()
     patient: Person | None = None
@@ -373,6 +382,7 @@ def read_837(source: str | Path | X12Document) -> Read837:
                                    _num(seg.get(2), seg, "charge", cur.problems), ptrs,
                                    place_of_service=seg.get(5))
                 cur.claim.lines.append(line)
+                cur.line_segments[line.number] = seg.number
             elif sid == "SV2" and isinstance(cur.claim, InstitutionalClaim):
                 proc = _composite(seg.get(2), comp) if seg.get(2) else []
                 line = InstitutionalLine(len(cur.claim.lines) + 1, seg.get(1),
@@ -381,6 +391,7 @@ def read_837(source: str | Path | X12Document) -> Read837:
                                          _num(seg.get(5) or "1", seg, "units", cur.problems),
                                          _num(seg.get(3), seg, "charge", cur.problems))
                 cur.claim.lines.append(line)
+                cur.line_segments[line.number] = seg.number
         except (IndexError, ValueError) as exc:  # a mangled segment: report it, go on
             target = cur.problems if cur is not None else problems
             target.append(X12Problem(sid, seg.number, f"cannot read this segment ({exc})"))

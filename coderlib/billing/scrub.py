@@ -108,6 +108,7 @@ class ScrubEdit:
     def __str__(self) -> str:
         where = self.claim_id + (f" line {self.line}" if self.line else "")
         where += f" {self.field}" if self.field else ""
+        where += f" (file row/segment {self.row})" if self.row else ""
         return f"[{self.severity}] {self.id} {where}: {self.message}"
 
 
