@@ -76,6 +76,7 @@ def test_every_edit_has_severity_queue_and_location() -> None:
     (lambda c: c.diagnoses.append("O80"), "age_conflict", "maternity"),
     (lambda c: setattr(c.lines[0], "service_date", dt.date(2026, 11, 2)), "invalid_dx",
      "FY2027"),
+    (lambda c: c.diagnoses.extend(["I10"] * 11), "malformed", "holds 12 (A-L)"),
 ])
 def test_each_edit_fires(change, edit: str, words: str) -> None:  # noqa: ANN001
     c = clean()
@@ -234,3 +235,17 @@ def test_cli_scrub_json_and_bad_input(tmp_path: Path) -> None:
                               str(FIX / "mue_practitioner.csv"), "--json"])
     data = json.loads(res.output)
     assert "mue_practitioner.csv" in data["ncci_sources"] and data["ncci_problems"]
+
+
+def test_cli_validate_uses_pyx12(tmp_path: Path) -> None:
+    from coderlib.billing.validate import pyx12_available
+
+    if not pyx12_available():
+        pytest.skip("pyx12 needs Python 3.11+")
+    good, bad = tmp_path / "good.837", tmp_path / "bad.837"
+    good.write_text(write_837(professional()))
+    bad.write_text(write_837(professional()).replace("N4*SPRINGFIELD*IL*62701~", "", 1))
+    res = runner.invoke(app, ["billing", "validate", str(good), "--json"])
+    assert res.exit_code == 0 and json.loads(res.output)["ok"] is True
+    res = runner.invoke(app, ["billing", "validate", str(bad)])
+    assert res.exit_code == 1 and "NOT valid" in res.output and "line " in res.output

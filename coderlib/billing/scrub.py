@@ -277,6 +277,14 @@ def _required(c: Claim, out: list[ScrubEdit]) -> None:
         if value in (None, "", []):
             out.append(ScrubEdit("required_field", cid, f"{name} is required and is empty",
                                  name))
+    if isinstance(c, ProfessionalClaim):
+        if len(c.diagnoses) > 12:
+            out.append(ScrubEdit("malformed", cid, f"{len(c.diagnoses)} diagnoses: a CMS-1500 "
+                                 "/ 837P claim holds 12 (A-L); the rest would be dropped",
+                                 "diagnoses"))
+        if len(c.lines) > 50:
+            out.append(ScrubEdit("malformed", cid, f"{len(c.lines)} service lines: an 837P "
+                                 "claim holds 50; split it into two claims", "lines"))
     if c.patient.sex and c.patient.sex not in ("M", "F", "U"):
         out.append(ScrubEdit("malformed", cid, f"patient sex {c.patient.sex!r} must be M, F "
                                                "or U", "patient.sex"))
