@@ -49,7 +49,11 @@ class PtpEdit:
     pre_1996: bool = False
 
     def active_on(self, day: dt.date) -> bool:
-        """In force on ``day``: effective on or before it, not yet deleted, indicator not 9."""
+        """In force on ``day``: effective on or before it, not yet deleted, indicator not 9.
+
+        The deletion date is read as the first date of service the edit no longer applies
+        to (an indicator-9 edit deleted retroactively carries deletion = effective date).
+        """
         if self.modifier_indicator == "9" or day < self.effective:
             return False
         return self.deletion is None or day < self.deletion
