@@ -18,13 +18,16 @@ so a file we wrote reads back as it was.
 
 from __future__ import annotations
 
+import gc
+import io
 import math
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from coderlib.atomic import atomic_write
+from coderlib.atomic import OutputError, atomic_write
 
 #: First characters that make a spreadsheet treat a cell as a formula (ASCII and full width).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d",
@@ -40,18 +43,27 @@ def needs_escape(value: object) -> bool:
     return isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_PREFIXES)
 
 
+def _guarded(value: str) -> bool:
+    """Formula-like once any leading apostrophes are set aside (``''=1`` counts)."""
+    return needs_escape(value.lstrip("'"))
+
+
 def escape_cell(value: object) -> object:
-    """``'`` + ``value`` for a formula-like text cell; anything else unchanged."""
-    return "'" + value if needs_escape(value) else value  # type: ignore[operator]
+    """``'`` + ``value`` for a formula-like text cell; anything else unchanged.
+
+    A value that already starts with apostrophes before a formula gets one more, so that
+    :func:`unescape_cell` gives back exactly what was written.
+    """
+    return "'" + value if isinstance(value, str) and _guarded(value) else value
 
 
 def unescape_cell(value: object) -> object:
     """Undo :func:`escape_cell`: drop a leading ``'`` only where we would have added it.
 
-    >>> unescape_cell("'=1"), unescape_cell("'abc"), unescape_cell("=1")
-    ('=1', "'abc", '=1')
+    >>> unescape_cell("'=1"), unescape_cell("'abc"), unescape_cell("=1"), unescape_cell("''=1")
+    ('=1', "'abc", '=1', "'=1")
     """
-    if isinstance(value, str) and value.startswith("'") and needs_escape(value[1:]):
+    if isinstance(value, str) and value.startswith("'") and _guarded(value[1:]):
         return value[1:]
     return value
 
@@ -90,8 +102,12 @@ def _field(value: object) -> str:
 
 
 def csv_line(values: Iterable[object]) -> str:
-    """One CSV record: fields with ``,`` ``"`` CR or LF quoted, ``\\n`` at the end."""
-    return ",".join(_field(v) for v in values) + "\n"
+    """One CSV record: fields with ``,`` ``"`` CR or LF quoted, ``\\n`` at the end.
+
+    A record of one empty field is written ``""`` so it is not a blank line.
+    """
+    fields = [_field(v) for v in values]
+    return (",".join(fields) if fields != [""] else '""') + "\n"
 
 
 def csv_text(df: pd.DataFrame) -> str:
@@ -123,9 +139,25 @@ def _excel_safe(df: pd.DataFrame) -> pd.DataFrame:
 def write_excel(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     """Write tables to one ``.xlsx`` (a sheet each, names cut to 31 characters), atomically."""
     path = Path(path)
-    with atomic_write(path, "wb") as fh, pd.ExcelWriter(fh, engine="openpyxl") as xw:
-        for name, table in tables.items():
-            _excel_safe(table).to_excel(xw, sheet_name=name[:31], index=False)
+    buffer = io.BytesIO()  # built in memory: a failed write cannot leave half a zip behind
+    error = None
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None  # openpyxl's temp-file writers, on failure
+    try:
+        try:
+            with pd.ExcelWriter(buffer, engine="openpyxl") as xw:
+                for name, table in tables.items():
+                    _excel_safe(table).to_excel(xw, sheet_name=name[:31], index=False)
+        except OSError as exc:  # openpyxl spools sheets through temporary files
+            error = OutputError(path, exc)
+        if error is not None:
+            gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    if error is not None:
+        raise error
+    with atomic_write(path, "wb") as fh:
+        fh.write(buffer.getvalue())
     return path
 
 

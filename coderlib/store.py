@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,13 +72,22 @@ def backups_of(path: str | Path) -> list[Path]:
     folder = backup_dir(path)
     if not folder.is_dir():
         return []
-    return sorted(folder.glob(f"{stem}-*.sqlite"), key=lambda p: p.name, reverse=True)
+    return sorted(folder.glob(f"{stem}-[0-9]*T[0-9]*Z.sqlite"), key=lambda p: p.name,
+                  reverse=True)
 
 
 def _is_damage(exc: BaseException) -> bool:
+    if isinstance(exc, UnicodeDecodeError):  # SQLite's own message quoting damaged bytes
+        return True
     return isinstance(exc, sqlite3.DatabaseError) and not isinstance(
         exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)) and any(
         w in str(exc).lower() for w in _DAMAGE_WORDS)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "SQLite reports damage in bytes that are not even text"
+    return str(exc)
 
 
 def _damaged(path: str | Path, reason: str) -> StoreError:
@@ -97,7 +107,7 @@ def _file_of(con: sqlite3.Connection) -> str:
 
 def _create(target: Path) -> None:
     """Create a new store file with its header written, atomically (no 0-byte window)."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.new")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.new")
     con = sqlite3.connect(tmp, isolation_level=None)
     try:
         con.execute("PRAGMA journal_mode = WAL")
@@ -114,14 +124,24 @@ def _create(target: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def check_store(con: sqlite3.Connection, path: str | Path) -> None:
-    """``PRAGMA quick_check`` of an open store; :class:`StoreError` when it is damaged."""
+def check_store(con: sqlite3.Connection, path: str | Path, *, full: bool = False) -> None:
+    """``PRAGMA quick_check`` (``full``: ``integrity_check``, which also compares every index
+    with its table) of an open store; :class:`StoreError` when it is damaged."""
+    factory = con.text_factory
+    con.text_factory = bytes  # the report may quote damaged, undecodable text
+    pragma = "integrity_check" if full else "quick_check"
     try:
-        rows = [r[0] for r in con.execute("PRAGMA quick_check(5)")]
+        rows = [r[0] for r in con.execute(f"PRAGMA {pragma}(5)")]
     except sqlite3.DatabaseError as exc:
         raise _damaged(path, str(exc)) from None
-    if rows != ["ok"]:
-        raise _damaged(path, "integrity check: " + "; ".join(rows))
+    except UnicodeDecodeError:
+        raise _damaged(path, "integrity check failed (damaged text)") from None
+    finally:
+        con.text_factory = factory
+    if rows != [b"ok"]:
+        report = "; ".join(r.decode("utf-8", "replace") if isinstance(r, bytes) else str(r)
+                           for r in rows)
+        raise _damaged(path, "integrity check: " + report)
 
 
 def open_store(path: str | Path | None = None, *, backup: bool = True) -> sqlite3.Connection:
@@ -148,21 +168,34 @@ def open_store(path: str | Path | None = None, *, backup: bool = True) -> sqlite
     con = sqlite3.connect(target, isolation_level=None, timeout=30)
     try:
         con.row_factory = sqlite3.Row
+        con.text_factory = _strict_text(file)
         con.execute("PRAGMA foreign_keys = ON")
         con.execute("PRAGMA journal_mode = WAL")
         con.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         _check_once(con, file)
         if backup:
             _backup_if_due(con, file)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         con.close()
         if _is_damage(exc):
-            raise _damaged(file, str(exc)) from None
+            raise _damaged(file, _reason(exc)) from None
         raise
     except StoreError:
         con.close()
         raise
     return con
+
+
+def _strict_text(file: Path):  # noqa: ANN202 - a text factory
+    """Decode stored text as UTF-8; undecodable bytes mean a damaged store, not a traceback."""
+
+    def decode(data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _damaged(file, "a stored text value is not valid UTF-8") from None
+
+    return decode
 
 
 def _stamp(file: Path) -> tuple[int, int]:
@@ -186,6 +219,7 @@ def _backup_if_due(con: sqlite3.Connection, file: Path) -> None:
     existing = backups_of(file)
     if existing and time.time() - existing[0].stat().st_mtime < BACKUP_EVERY_S:
         return
+    check_store(con, file, full=True)  # a backup is only taken of a store found whole
     try:
         backup_store(con, file)
     except (OSError, sqlite3.Error):
@@ -220,9 +254,9 @@ def ensure_schema(con: sqlite3.Connection, ddl: str) -> None:
     """Run ``CREATE ... IF NOT EXISTS`` statements for an area's tables."""
     try:
         con.executescript(ddl)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         if _is_damage(exc):
-            raise _damaged(_file_of(con), str(exc)) from None
+            raise _damaged(_file_of(con), _reason(exc)) from None
         raise
 
 
@@ -234,9 +268,9 @@ def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """
     try:
         con.execute("BEGIN IMMEDIATE")
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         if _is_damage(exc):
-            raise _damaged(_file_of(con), str(exc)) from None
+            raise _damaged(_file_of(con), _reason(exc)) from None
         raise
     try:
         yield con
@@ -246,12 +280,12 @@ def transaction(con: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         except sqlite3.Error:
             pass
         if _is_damage(exc):
-            raise _damaged(_file_of(con), str(exc)) from None
+            raise _damaged(_file_of(con), _reason(exc)) from None
         raise
     else:
         try:
             con.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
             if _is_damage(exc):
-                raise _damaged(_file_of(con), str(exc)) from None
+                raise _damaged(_file_of(con), _reason(exc)) from None
             raise

@@ -172,7 +172,10 @@ def _decode(data: bytes, source: str, encoding: str | None) -> str:
     except UnicodeDecodeError as exc:
         start = exc.start
         prefix = data[:start].decode("utf-8-sig", errors="replace")
-        row = sum(1 for _ in csv.reader(io.StringIO(prefix + "x"), strict=False))
+        try:
+            row = sum(1 for _ in csv.reader(io.StringIO(prefix + "x", newline="")))
+        except csv.Error:
+            row = prefix.count("\n") + 1
         bad = data[start:start + 1].hex()
         guess = "Windows-1252 / Latin-1" if data[start] >= 0x80 else "another encoding"
         raise TableError(source, f"byte 0x{bad} is not UTF-8 text; the file looks like "
@@ -242,8 +245,12 @@ def _suggest(missing: str, present: list[str]) -> str:
     return f" (found {match[0]!r}: misnamed?)" if match else ""
 
 
+def _fields(n: int) -> str:
+    return f"{n} field" + ("" if n == 1 else "s")
+
+
 def _header(raw: list[str], source: str) -> list[str]:
-    names = [str(unescape_cell(str(c).strip())) for c in raw]
+    names = [str(unescape_cell(str(c))).strip() for c in raw]
     seen: dict[str, int] = {}
     for i, name in enumerate(names, start=1):
         if not name:
@@ -257,14 +264,16 @@ def _header(raw: list[str], source: str) -> list[str]:
 
 
 def read_table(path: str | Path, columns: Sequence[Column] = (), *, key: str | None = None,
-               unknown: Literal["keep", "refuse"] = "keep", sheet: str | int = 0,
+               unknown: Literal["keep", "near", "refuse"] = "keep", sheet: str | int = 0,
                encoding: str | None = None, source: str | None = None) -> pd.DataFrame:
     """Read ``path`` (``.csv``/``.txt``/``.xlsx``/``.xlsm``) strictly; every cell is text.
 
     ``columns`` describe the columns this caller knows (see :class:`Column`); ``key`` names
-    the id column (present, non-empty, unique); ``unknown="refuse"`` refuses any column not
-    in ``columns``. Rows where every cell is empty are dropped only at the end of the file.
-    The frame's ``attrs["source"]`` is the file name used in messages.
+    the id column (non-empty and unique; it must be present unless ``columns`` declares it
+    optional); ``unknown="refuse"`` refuses any column not in ``columns``, ``"near"`` only one
+    whose name looks like a misspelt known column (``sdxx`` for ``sdx``), so a typo cannot
+    make a column silently ignored. Rows where every cell is empty are dropped only at the end
+    of the file. The frame's ``attrs["source"]`` is the file name used in messages.
     """
     path = Path(path)
     source = source or str(path)
@@ -287,24 +296,29 @@ def read_table(path: str | Path, columns: Sequence[Column] = (), *, key: str | N
     if not rows:
         raise TableError(source, "the file is empty (no header row)")
     names = _header(rows[0], source)
+    if not any(names):
+        raise TableError(source, "the header row (column names) is empty", row=1)
     width = len(names)
     body = rows[1:]
     for n, row in enumerate(body, start=2):
-        if len(row) > width and (not excel or any(c.strip() for c in row[width:])):
-            raise TableError(source, f"{len(row)} fields where the header has {width} (a "
+        if excel:  # a spreadsheet row: empty cells at its end are not written down
+            if len(row) > width:
+                raise TableError(source, f"a value in column {len(row)}, beyond the last "
+                                         f"named column ({width})", row=n)
+            row.extend([""] * (width - len(row)))
+            continue
+        if len(row) > width:
+            raise TableError(source, f"{_fields(len(row))} where the header has {width} (a "
                                      "trailing comma, or a comma inside an unquoted value?)",
                              row=n)
         if len(row) < width:
-            if not row or not any(c.strip() for c in row):
-                raise TableError(source, "empty row in the middle of the table", row=n)
-            if not excel:
-                raise TableError(source, f"{len(row)} fields where the header has {width}",
-                                 row=n)
-            row.extend([""] * (width - len(row)))
-        del row[width:]
+            if not row:
+                raise TableError(source, "empty line in the middle of the table", row=n)
+            raise TableError(source, f"{_fields(len(row))} where the header has {width}",
+                             row=n)
     data = {}
     for i, name in enumerate(names):
-        cells = [str(unescape_cell(r[i].strip())).strip() for r in body]
+        cells = [str(unescape_cell(r[i])).strip() for r in body]
         if not name:
             filled = next((n for n, c in enumerate(cells, start=2) if c), None)
             if filled is not None:
@@ -318,11 +332,12 @@ def read_table(path: str | Path, columns: Sequence[Column] = (), *, key: str | N
         if col.required and col.name not in data:
             raise TableError(source, "missing required column" + _suggest(col.name, present),
                              column=col.name)
-    if unknown == "refuse":
-        extra = [c for c in present if c not in spec]
-        if extra:
-            raise TableError(source, f"unknown column{_suggest(extra[0], list(spec))}; "
-                                     f"expected columns: {', '.join(spec)}", column=extra[0])
+    extra = [c for c in present if c not in spec]
+    if unknown == "near":
+        extra = [c for c in extra if _suggest(c, [k for k in spec if k not in data])]
+    if unknown in ("refuse", "near") and extra:
+        raise TableError(source, f"unknown column{_suggest(extra[0], list(spec))}; "
+                                 f"expected columns: {', '.join(spec)}", column=extra[0])
     for name, col in spec.items():
         if name not in data:
             continue
@@ -332,7 +347,7 @@ def read_table(path: str | Path, columns: Sequence[Column] = (), *, key: str | N
                 cells[n - 2] = col.check(value)
             except ValueError as exc:
                 raise TableError(source, str(exc), row=n, column=name) from None
-    if key is not None:
+    if key is not None and (key in data or key not in spec or spec[key].required):
         if key not in data:
             raise TableError(source, "missing id column" + _suggest(key, present), column=key)
         first: dict[str, int] = {}

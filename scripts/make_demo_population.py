@@ -13,8 +13,10 @@ import argparse
 import json
 from pathlib import Path
 
+from coderlib.atomic import write_text
 from coderlib.audit.demo import CODERS, DEMO_SEED, DEMO_SIZE, make_population
 from coderlib.exercises.loader import load_all
+from coderlib.export import write_csv
 from coderlib.paths import data_dir
 
 
@@ -26,8 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     charts = load_all()
     pop = make_population(charts, size=args.size, seed=args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    pop.to_csv(args.out, index=False, lineterminator="\n")
+    write_csv(pop, args.out)  # atomic, formula-safe (coderlib.export)
     meta = {
         "seed": args.seed,
         "size": args.size,
@@ -36,7 +37,7 @@ def main() -> None:
         "coders": [{"name": c.name, "target_code_accuracy": c.accuracy, "habits": c.habits,
                     "volume": c.volume} for c in CODERS],
     }
-    Path(str(args.out) + ".meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    write_text(Path(str(args.out) + ".meta.json"), json.dumps(meta, indent=2) + "\n")
     print(f"wrote {len(pop)} encounters from {len(charts)} charts to {args.out} (seed {args.seed})")
 
 

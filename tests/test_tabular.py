@@ -136,3 +136,14 @@ def test_our_escape_is_removed_on_re_import(tmp_path):
         if name.endswith("xlsx"):  # XML stores a bare CR as LF
             expected = [c.replace("\r", "\n") for c in expected]
         assert back["sdx"].tolist() == expected, name
+
+
+def test_module_doctests() -> None:
+    """The examples in the reader, export, atomic-write and store docstrings run."""
+    import doctest
+    import importlib
+
+    for name in ("tabular", "export", "atomic", "store", "notebooks"):
+        module = importlib.import_module(f"coderlib.{name}")
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted > 0, name
