@@ -204,11 +204,12 @@ def _dx_sex(code: str, day: dt.date) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _dx_sex_fy(code: str, fy_start: dt.date) -> str | None:
+    from coderlib.drg.engine import VersionError
     from coderlib.drg.mce import code_sex
 
     try:
         return code_sex(_engine(fy_start), code)
-    except Exception:  # noqa: BLE001 - no MS-DRG version for this date: skip the check
+    except VersionError:  # no MS-DRG version for this fiscal year: no sex edit to apply
         return None
 
 
