@@ -249,3 +249,12 @@ def test_cli_validate_uses_pyx12(tmp_path: Path) -> None:
     assert res.exit_code == 0 and json.loads(res.output)["ok"] is True
     res = runner.invoke(app, ["billing", "validate", str(bad)])
     assert res.exit_code == 1 and "NOT valid" in res.output and "line " in res.output
+
+
+def test_cli_scrub_csv_with_a_shifted_row_names_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "claims.csv"
+    path.write_text("claim_id,payer_id,code,charge\nC1,MCR01,99213,100\nC2,MCR01,99213,1,00\n")
+    res = runner.invoke(app, ["billing", "scrub", str(path), "--json"])
+    assert res.exit_code == 2
+    error = json.loads(res.output)["error"]
+    assert "claims.csv" in error and "row 3" in error

@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import sqlite3
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from string import Template
@@ -264,25 +265,27 @@ def appeal_letter(claim: Claim, payment: ClaimPayment, chart=None,  # noqa: ANN0
     if chart is not None:
         title = chart.title
         text = " ".join(chart.chart_text().split())
-        docs = text[:700] + ("..." if len(text) > 700 else "")
-        rationale = " ".join(chart.key.principal_dx.rationale.split())
+        docs = textwrap.fill(text[:700] + ("..." if len(text) > 700 else ""), 90)
+        rationale = textwrap.fill(" ".join(chart.key.principal_dx.rationale.split()), 90)
     day = claim.service_date
     end = getattr(claim, "discharge_date", None) or day
     dates = f"{day}" + (f" to {end}" if end and end != day else "")
     pay = payers().get(claim.payer_id)
     prov = getattr(claim, "rendering", None) or getattr(claim, "attending", None)
-    return template.substitute(
+    letter = template.substitute(
         today=(today or dt.date.today()).isoformat(),
         payer_name=pay.name if pay else claim.payer_name or claim.payer_id,
         patient_name=f"{claim.patient.first_name} {claim.patient.last_name}".title(),
         birth_date=claim.patient.birth_date, member_id=claim.patient.member_id,
         claim_id=claim.claim_id, payer_claim_number=payment.payer_claim_number,
         service_dates=dates, charge=f"{claim.total_charge:,.2f}", denial_code=code,
-        denial_meaning=meaning.rstrip(".").lower(), diagnoses=", ".join(dx),
+        denial_meaning=meaning.rstrip("."), diagnoses=", ".join(dx),
         services=", ".join(services), chart_title=title, documentation=docs,
         coding_rationale=rationale or "see the enclosed record",
         provider_name=prov.name.title() if prov else "",
         billing_name=claim.billing.name.title(), billing_npi=claim.billing.npi)
+    return "\n".join(textwrap.fill(line, 90) if len(line) > 90 else line
+                     for line in letter.splitlines()) + "\n"
 
 
 __all__ = ["ACTIONS", "EDITS", "WorkItem", "appeal_letter", "denial_queue", "grade_choices",
