@@ -258,3 +258,11 @@ def test_cli_scrub_csv_with_a_shifted_row_names_the_row(tmp_path: Path) -> None:
     assert res.exit_code == 2
     error = json.loads(res.output)["error"]
     assert "claims.csv" in error and "row 3" in error
+
+
+def test_docs_list_every_edit_as_the_code_defines_it() -> None:
+    text = (Path(__file__).parents[1] / "docs" / "billing.md").read_text()
+    for edit_id, (severity, queue, what) in EDITS.items():
+        assert f"| `{edit_id}` | {severity} | {queue} | {what} |" in text, edit_id
+    res = runner.invoke(app, ["billing", "edits", "--json"])
+    assert [r["id"] for r in json.loads(res.output)] == list(EDITS)

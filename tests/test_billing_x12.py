@@ -64,9 +64,11 @@ def institutional() -> InstitutionalClaim:
 
 def test_module_doctests() -> None:
     for name in ("npi", "claims", "x12", "edi837", "edi835", "validate", "ncci", "reference",
-                 "scrub", "batch", "ar", "queues", "demo"):
+                 "scrub", "batch", "ar", "queues", "demo", "workday", "commands"):
         module = importlib.import_module(f"coderlib.billing.{name}")
         assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0, name
+    widgets = importlib.import_module("coderlib.ui.billing_widgets")
+    assert doctest.testmod(widgets).failed == 0
 
 
 def test_npi_luhn_with_80840_prefix() -> None:

@@ -9,6 +9,7 @@ Examples::
     coderlib billing denials build/billing-demo/remit-MCR01.835
     coderlib billing ar build/billing-demo --as-of 2026-10-15 --json
     coderlib billing carc 97
+    coderlib billing edits
 """
 
 from __future__ import annotations
@@ -229,6 +230,22 @@ def ar_command(
     typer.echo("")
     for k, v in figures.items():
         typer.echo(f"{k:24} {v:,}")
+
+
+@billing_app.command("edits")
+def edits_command(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Every scrub edit: id, severity, queue (rejection or denial) and what it checks."""
+    from coderlib.billing.scrub import EDITS
+
+    rows = [{"id": k, "severity": s, "queue": q, "checks": what}
+            for k, (s, q, what) in EDITS.items()]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    for r in rows:
+        typer.echo(f"{r['id']:18} {r['severity']:8} {r['queue']:10} {r['checks']}")
 
 
 @billing_app.command("carc")

@@ -206,7 +206,6 @@ def _institutional(rng: np.random.Generator, chart: Chart, n: int) -> Institutio
         admit = FY_END - dt.timedelta(days=los)
     disch = admit + dt.timedelta(days=los)
     pat = _person(rng, chart, admit)
-    shift = admit - (chart.dates.admission or admit)
 
     def poa(p: str | None) -> str:
         return "" if p in (None, "1") else p  # 5010: blank for POA-exempt codes
@@ -220,12 +219,12 @@ def _institutional(rng: np.random.Generator, chart: Chart, n: int) -> Institutio
              InstitutionalLine(3, "0300", charge=float(rng.integers(300, 1500)))]
     if procs:
         lines.append(InstitutionalLine(4, "0360", charge=float(rng.integers(5000, 20000))))
-    emergency = chart.documentation[0].section.lower().startswith(("ed", "emerg")) or \
-        rng.random() < 0.6
+    first_note = chart.documentation[0].section.lower()
+    emergency = "emergency" in first_note or first_note.startswith("ed ") or \
+        rng.random() < 0.6  # most medical admissions come through the ED
     if emergency:
         lines.append(InstitutionalLine(len(lines) + 1, "0450", charge=1200.0))
     att = ATTENDINGS[int(rng.integers(len(ATTENDINGS)))]
-    del shift
     return InstitutionalClaim(
         f"H{n:06d}", payer_id=_payer_for(rng, chart.patient.age, True), patient=pat,
         billing=HOSPITAL, submitted=disch + dt.timedelta(days=int(rng.integers(2, 10))),
