@@ -107,8 +107,11 @@ def test_institutional_edits() -> None:
     c.other_dx[0] = Diagnosis("N179", "X")
     c.procedures[0].code = "5A1955"
     c.type_of_bill = "11"
+    c.discharge_status, c.admission_hour = "09", "2460"
     found = ids(c)
     assert {"poa_invalid", "invalid_code", "malformed"} <= found
+    fields = {e.field for e in scrub_claim(c) if e.id == "malformed"}
+    assert fields == {"type_of_bill", "discharge_status", "admission_hour"}
     c = institutional()
     c.other_dx[0].poa = ""
     warn = [e for e in scrub_claim(c) if e.id == "poa_missing"]

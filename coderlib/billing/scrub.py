@@ -35,6 +35,7 @@ from coderlib.billing.ncci import NcciTables, teaching_tables
 from coderlib.billing.npi import npi_problem
 from coderlib.billing.reference import UnknownPayer, payer, pos_problem
 from coderlib.codes.errors import CodeError
+from coderlib.drg.engine import VALID_DISCHARGE_STATUSES
 
 #: Every edit the scrubber raises: id -> (severity, queue, what it checks).
 EDITS: dict[str, tuple[str, str, str]] = {
@@ -433,6 +434,16 @@ def _institutional_lines(c: InstitutionalClaim, out: list[ScrubEdit]) -> None:
     if not re.fullmatch(r"[0-9]{3}", c.type_of_bill or ""):
         out.append(ScrubEdit("malformed", cid, f"type of bill {c.type_of_bill!r} must be 3 "
                              "digits (facility, care type, frequency)", "type_of_bill"))
+    if c.discharge_status and c.discharge_status not in VALID_DISCHARGE_STATUSES:
+        out.append(ScrubEdit("malformed", cid, f"discharge status {c.discharge_status!r} is not "
+                             "a UB-04 patient status code the grouper accepts",
+                             "discharge_status"))
+    for fld, hour in (("admission_hour", c.admission_hour),
+                      ("discharge_hour", c.discharge_hour)):
+        if hour and not (len(hour) == 4 and hour.isdigit() and hour < "2400"
+                         and hour[2:] < "60"):
+            out.append(ScrubEdit("malformed", cid, f"{fld.replace('_', ' ')} {hour!r} is not "
+                                 "HHMM (0000-2359)", fld))
     if c.admission_date and c.discharge_date and c.discharge_date < c.admission_date:
         out.append(ScrubEdit("malformed", cid, "discharge date is before admission date",
                              "discharge_date"))
