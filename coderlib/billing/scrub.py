@@ -116,6 +116,7 @@ class ScrubEdit:
 # ----------------------------------------------------------------------- cached look-ups
 
 
+@lru_cache(maxsize=4096)
 def _quarter(day: dt.date | None) -> dt.date | None:
     """The calendar quarter a date falls in (code sets change only on quarter starts:
     ICD-10 on Oct 1 and Apr 1, HCPCS on Jan/Apr/Jul/Oct 1), so look-ups cache by quarter."""
