@@ -49,6 +49,9 @@ _register_codes(app)
 from coderlib.codes.pcs_modifier_commands import register as _register_pcs  # noqa: E402
 
 _register_pcs(app)
+from coderlib.store_commands import register as _register_store  # noqa: E402
+
+_register_store(app)
 from coderlib.billing.commands import register as _register_billing  # noqa: E402
 
 _register_billing(app)

@@ -51,8 +51,8 @@ class StoreError(ValueError):
     def __init__(self, path: str | Path, reason: str, *, backup: Path | None = None) -> None:
         self.path, self.reason, self.backup = str(path), reason, backup
         if backup is not None:
-            advice = (f"Restore the newest good backup: move the damaged file aside, then copy "
-                      f"{backup} to {path} (delete {path}-wal and {path}-shm if present).")
+            advice = (f"Restore the newest good backup ({backup}) with `coderlib store restore "
+                      f"--store {path}`: the damaged file is kept beside it, renamed.")
         else:
             advice = (f"No backup of it exists yet: move {path} aside (keep it: "
                       "`sqlite3 FILE .recover` may save its rows) and a new, empty store is "
@@ -248,6 +248,47 @@ def backup_store(con: sqlite3.Connection, path: str | Path, keep: int = BACKUPS_
     for old in backups_of(path)[keep:]:
         old.unlink(missing_ok=True)
     return dest
+
+
+def restore_backup(path: str | Path, backup: str | Path | None = None) -> tuple[Path, Path]:
+    """Put a backup (default: the newest that passes ``integrity_check``) in place of the store.
+
+    The damaged store (with its ``-wal``/``-shm``) is renamed ``<name>.damaged-<UTC time>``,
+    never deleted. Returns ``(backup used, where the damaged file went)``.
+    """
+    path = Path(path)
+    candidates = [Path(backup)] if backup is not None else backups_of(path)
+    chosen = None
+    for candidate in candidates:
+        try:
+            con = sqlite3.connect(f"file:{candidate}?mode=ro", uri=True)
+            con.text_factory = bytes
+            try:
+                if con.execute("PRAGMA integrity_check").fetchone()[0] == b"ok":
+                    chosen = candidate
+                    break
+            finally:
+                con.close()
+        except (sqlite3.DatabaseError, UnicodeDecodeError):
+            continue
+    if chosen is None:
+        raise StoreError(path, "no backup that passes an integrity check"
+                         + (f" ({backup})" if backup is not None else ""), backup=None)
+    when = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.damaged-{when}")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            os.replace(part, aside.with_name(aside.name + suffix))
+    tmp = path.with_name(f".{path.name}.restore")
+    with open(chosen, "rb") as src, open(tmp, "wb") as dst:
+        while chunk := src.read(1 << 20):
+            dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, path)
+    _CHECKED.pop(str(path.resolve()), None)
+    return chosen, aside
 
 
 def ensure_schema(con: sqlite3.Connection, ddl: str) -> None:

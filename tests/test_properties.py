@@ -27,7 +27,9 @@ settings.register_profile("fast", max_examples=60, deadline=None,
 settings.register_profile("long", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                  HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "fast")
+settings.load_profile(PROFILE)
+LONG = PROFILE == "long"
 
 # Any text a user could type, without NUL (refused by the reader on purpose) or lone
 # surrogates (not encodable as UTF-8 at all).
@@ -197,7 +199,7 @@ ROW = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=25)
+@settings(max_examples=500 if LONG else 25)
 @given(st.lists(ROW, min_size=1, max_size=4))
 def test_grouping_a_batch_never_raises_and_rows_are_independent(rows):
     from coderlib.drg.batch import group_frame
@@ -213,7 +215,7 @@ def test_grouping_a_batch_never_raises_and_rows_are_independent(rows):
         assert alone.loc[0, "drg"] == drg or (pd.isna(alone.loc[0, "drg"]) and pd.isna(drg))
 
 
-@settings(max_examples=15)
+@settings(max_examples=300 if LONG else 15)
 @given(st.lists(ROW, min_size=1, max_size=3), st.sampled_from(["", ",", ",,"]))
 def test_grouping_input_with_extra_fields_is_refused_never_shifted(tmp_path_factory, rows,
                                                                     tail):

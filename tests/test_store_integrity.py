@@ -130,3 +130,30 @@ def test_a_write_that_meets_damage_is_a_store_error(tmp_path):
             con.execute("INSERT INTO exercise_attempts (chart_id, answer_text, created_at) "
                         "SELECT chart_id, answer_text, created_at FROM exercise_attempts")
     con.close()
+
+
+def test_store_commands_check_and_restore(tmp_path):
+    path = _filled(tmp_path / "s.sqlite", n=20)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["store", "check", "--store", str(path), "--json"])
+    assert ok.exit_code == 0 and '"ok": true' in ok.output
+    assert runner.invoke(app, ["store", "backup", "--store", str(path)]).exit_code == 0
+    _garbage_btree(path)
+    store_mod._CHECKED.clear()
+    bad = runner.invoke(app, ["store", "check", "--store", str(path)])
+    assert bad.exit_code == 2 and "coderlib store restore" in bad.output
+    res = runner.invoke(app, ["store", "restore", "--store", str(path), "--json"])
+    assert res.exit_code == 0, res.output
+    con = open_store(path)
+    assert con.execute("SELECT count(*) FROM exercise_attempts").fetchone()[0] == 20
+    con.close()
+    kept = [p.name for p in tmp_path.iterdir() if ".damaged-" in p.name]
+    assert kept, "the damaged file is kept"
+
+
+def test_restore_without_a_backup_says_so(tmp_path):
+    path = _filled(tmp_path / "s.sqlite", n=3)
+    path.write_bytes(b"")
+    res = CliRunner().invoke(app, ["store", "restore", "--store", str(path)])
+    assert res.exit_code == 2 and "no backup" in res.output
+    assert path.exists()  # nothing moved

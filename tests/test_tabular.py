@@ -143,7 +143,7 @@ def test_module_doctests() -> None:
     import doctest
     import importlib
 
-    for name in ("tabular", "export", "atomic", "store", "notebooks"):
+    for name in ("tabular", "export", "atomic", "store", "store_commands", "notebooks"):
         module = importlib.import_module(f"coderlib.{name}")
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0, name
