@@ -34,6 +34,7 @@ REGISTRATIONS: list[tuple[str, tuple[str, ...]]] = [
     ("coderlib.codes.codesets_commands", ("codesets",)),
     ("coderlib.codes.index_commands", ("index", "neoplasm", "drug")),
     ("coderlib.store_commands", ("store",)),
+    ("coderlib.billing.commands", ("billing",)),
 ]
 # END REGISTRATIONS
 #: commands that can also run without Typer: name -> "module:function(argv) -> rc | None"
