@@ -58,7 +58,7 @@ def user_audits(*, path: str | Path | None = None,
                 con: sqlite3.Connection | None = None) -> pd.DataFrame:
     """The auditor's audits to resume (not the demo), newest first, with their progress."""
     df = list_audits(path=path, con=con)
-    df = df[~df["audit_id"].map(is_demo)]
+    df = df[~df["audit_id"].map(is_demo).astype(bool)]
     return df.sort_values(["created_at", "audit_id"], ascending=False).reset_index(drop=True)
 
 
