@@ -362,3 +362,21 @@ class PracticeApp:
     def close(self) -> None:
         """Close the store connection."""
         self.con.close()
+
+
+def warm_up(charts: Sequence[Chart]) -> None:
+    """Grade one inpatient key into a throw-away store, so the grouper and code sets are
+    loaded before the trainee's first submit (a pre-heated Voilà kernel runs this first)."""
+    chart = next((c for c in charts if c.key.drg), None)
+    if chart is None:
+        return
+    key = chart.key
+    text = "PDX: " + key.principal_dx.code + "".join(
+        f"; SDX: {d.code}" for d in key.secondary_dx[:1])
+    con = attempts.connect(":memory:")
+    try:
+        attempts.submit(con, chart, text, source="warm-up")
+    except Exception:  # noqa: BLE001 - warming up must never break the page
+        pass
+    finally:
+        con.close()
