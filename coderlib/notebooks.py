@@ -154,7 +154,6 @@ def run_notebook(
     """Execute one notebook with papermill into ``out_dir`` and export it to HTML."""
     import nbformat
     import papermill as pm
-    from nbconvert import HTMLExporter
 
     parameters = parameters or {}
     check_parameters(path, parameters)
@@ -178,9 +177,46 @@ def run_notebook(
         if ok:
             failed, error = _failed_cell(nb)
             ok = failed is None
-        body, _ = HTMLExporter().from_notebook_node(nb)
-        html.write_text(body, encoding="utf-8")
+        html.write_text(offline_html(nb), encoding="utf-8")
     return NotebookRun(path.name, seconds, ok, str(output), str(html), failed, error)
+
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+STATIC_APP_NOTE = (
+    "<div style='border:1px solid #c9d1d9;border-radius:6px;padding:0.6em 1em;"
+    "background:#f6f8fb;color:#1f2328;text-align:left'><b>Interactive app.</b> This static "
+    "copy cannot run it: serve the apps with <code>make app</code> (Voilà, on this computer) "
+    "or open the notebook with <code>make lab</code>.</div>")
+
+
+def offline_html(nb: Any) -> str:
+    """The notebook as HTML that reads offline: each widget output is replaced by a static
+    note (a widget view needs a live kernel or a widget manager from the internet), and no
+    widget state is embedded, so the page loads no widget manager from a CDN.
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("app", outputs=[
+    ...     nbformat.v4.new_output("display_data", {WIDGET_MIME: {"model_id": "x"},
+    ...                                             "text/plain": "VBox()"})])])
+    >>> page = offline_html(nb)
+    >>> "Interactive app." in page and "VBox()" not in page
+    True
+    """
+    import copy
+
+    from nbconvert import HTMLExporter
+
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if WIDGET_MIME in data:
+                data.pop(WIDGET_MIME)
+                data.pop("text/plain", None)
+                data["text/html"] = STATIC_APP_NOTE
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    return body
 
 
 def run_all(folder: Path | None = None, out_dir: Path | None = None) -> list[NotebookRun]:

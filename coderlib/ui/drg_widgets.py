@@ -84,7 +84,7 @@ def result_html(result: GroupResult, base_rate: float = DEFAULT_BASE_RATE,
             rows = "".join(f"<tr><td><code>{_e(p.code)}</code></td><td>"
                            f"{'O.R.' if p.is_or else 'non-O.R.'}</td><td>{_e(p.detail)}</td></tr>"
                            for p in ex.procedures)
-            parts.append("<table><tr><th>procedure</th><th></th><th>what it did</th></tr>"
+            parts.append("<table><tr><th>procedure</th><th>kind</th><th>what it did</th></tr>"
                          + rows + "</table>")
     for w in result.warnings:
         parts.append(f"<div class='drg-warn'>{_e(w.level)}: {_e(w.message)}</div>")
@@ -166,12 +166,13 @@ class DrgWhatIfApp:
             toggle = W.Checkbox(value=True, description=dotted_icd10cm(code), indent=False,
                                 layout=W.Layout(width="10em"))
             dropdown = W.Dropdown(options=[p for p in POA_VALUES if p], value=poa or "Y",
-                                  layout=W.Layout(width="5em"))
+                                  description="POA", layout=W.Layout(width="8em"),
+                                  style={"description_width": "initial"})
             toggle.observe(lambda _c: self.refresh(), names="value")
             dropdown.observe(lambda _c: self.refresh(), names="value")
             self.toggles.append(toggle)
             self.poas.append(dropdown)
-            boxes.append(W.HBox([toggle, W.Label("POA"), dropdown]))
+            boxes.append(W.HBox([toggle, dropdown]))
         self.rows.children = tuple(self.rows.children) + tuple(boxes)
 
     def state(self) -> Encounter:

@@ -51,7 +51,7 @@ def detail_html(res: LookupResult) -> str:
         return "<pre>" + _E("\n".join(detail_lines(res))) + "</pre>"
     rec = res.record
     status = "billable" if rec.billable else f"{rec.kind} header - not billable"
-    parts = [f"<h4>{_E(rec.dotted)} {_E(rec.description)}</h4>",
+    parts = [f"<h2>{_E(rec.dotted)} {_E(rec.description)}</h2>",
              f"<p>ICD-10-CM FY{rec.fiscal_year} ({rec.valid_from} to {rec.valid_to}); "
              f"<b>{_E(status)}</b></p><ul>"]
     parts += [f"<li>{_E(lv.kind)} {_E(lv.code)}: {_E(lv.description)}</li>"
@@ -93,7 +93,7 @@ def pcs_decode_html(code: str) -> str:
     dec = icd10pcs.decode(code)
     rows = "".join(f"<tr><td>{a.position}</td><td>{_E(a.axis)}</td><td>{_E(a.value)}</td>"
                    f"<td>{_E(a.meaning)}</td><td>{_E(a.definition)}</td></tr>" for a in dec.axes)
-    return (f"<h4>{_E(dec.code)} {_E(dec.description)}</h4><table><tr><th>#</th><th>axis</th>"
+    return (f"<h2>{_E(dec.code)} {_E(dec.description)}</h2><table><tr><th>#</th><th>axis</th>"
             f"<th>value</th><th>meaning</th><th>definition</th></tr>{rows}</table>")
 
 

@@ -442,3 +442,19 @@ def chart_view_html(chart: object, *, reveal: bool = True) -> str:
             f"{chart.patient.age}-year-old {sex} · {when}{status} · "  # type: ignore[attr-defined]
             f"{e(meta.difficulty)}, about {meta.minutes} min{topics}</div>{nav}{sections}"
             "</article>")
+
+
+def wait_for_page() -> None:
+    """In a pre-heated Voilà kernel, wait here until a user opens the page (everything above
+    runs ahead of time, everything below reads the store when the page is opened, so a
+    pre-heated app never shows a stale history or audit list). Elsewhere: returns at once.
+
+    >>> wait_for_page()  # not pre-heated: returns at once
+    """
+    import os
+
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return
+    from voila.utils import wait_for_request
+
+    wait_for_request()
