@@ -50,7 +50,15 @@ def _kernels(pid: int) -> list:
         kids = psutil.Process(pid).children(recursive=True)
     except psutil.NoSuchProcess:
         return []
-    return [k for k in kids if "ipykernel_launcher" in " ".join(k.cmdline())]
+    found = []
+    for k in kids:
+        try:
+            if k.status() != psutil.STATUS_ZOMBIE and "ipykernel_launcher" in " ".join(
+                    k.cmdline()):
+                found.append(k)
+        except psutil.Error:  # ended meanwhile
+            continue
+    return found
 
 
 class Server:

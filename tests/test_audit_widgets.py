@@ -126,7 +126,8 @@ def test_workbench_draws_into_the_users_store_under_a_new_id(tmp_path):
     assert list(user_audits(path=store)["audit_id"]) == ["probe-1-seed11-2", "probe-1-seed11-1"]
     again = AuditWorkbench(store_path=store)  # a reload: resume from the list
     assert "1 of 8 audited" in again.resume.options[0][0]
-    session = again.open(again.resume.options[0][1])
+    assert again.resume.value == again.resume.options[0][1]
+    session = again.open(again.resume.value)
     assert session.progress() == (1, 8) and "Resumed" in again.message.value
     assert demo.findings().to_dict("records") == before  # the demo audit is untouched
 

@@ -290,8 +290,8 @@ class AuditWorkbench:
     >>> wb.size.value = 4; wb.method.value = "srs"; wb.seed.value = 3
     >>> wb.draw().audit_id
     'srs-4-seed3-1'
-    >>> [v for _, v in wb.resume.options]
-    ['srs-4-seed3-1']
+    >>> [v for _, v in wb.resume.options], wb.resume.value
+    (['srs-4-seed3-1'], 'srs-4-seed3-1')
     """
 
     def __init__(self, *, store_path: str | Path | None = None,
@@ -339,7 +339,10 @@ class AuditWorkbench:
     def refresh_list(self) -> None:
         """Fill the resume list with the user's audits, newest first."""
         df = user_audits(con=self.con)
+        current = self.resume.value
         self.resume.options = [(resume_label(r), r["audit_id"]) for r in df.to_dict("records")]
+        ids = df["audit_id"].tolist()
+        self.resume.value = current if current in ids else (ids[0] if ids else None)
         self.open_btn.disabled = df.empty
 
     def _frame(self) -> tuple[pd.DataFrame, str]:

@@ -364,19 +364,32 @@ class PracticeApp:
         self.con.close()
 
 
-def warm_up(charts: Sequence[Chart]) -> None:
-    """Grade one inpatient key into a throw-away store, so the grouper and code sets are
-    loaded before the trainee's first submit (a pre-heated Voilà kernel runs this first)."""
-    chart = next((c for c in charts if c.key.drg), None)
-    if chart is None:
-        return
-    key = chart.key
-    text = "PDX: " + key.principal_dx.code + "".join(
-        f"; SDX: {d.code}" for d in key.secondary_dx[:1])
+def warm_up(charts: Sequence[Chart]) -> int:
+    """Grade one inpatient key per MS-DRG version into a throw-away store, so the grouper
+    and code sets are loaded before the trainee's first submit (a pre-heated Voilà kernel
+    runs this ahead of time). Returns the number of charts graded."""
+    try:
+        from coderlib.drg.engine import version_for_date
+    except ImportError:  # another engine: one chart warms it
+        def version_for_date(_d: object) -> str:
+            return ""
+    firsts: dict[str, Chart] = {}
+    for chart in charts:
+        if chart.key.drg and chart.dates.discharge:
+            try:
+                firsts.setdefault(str(version_for_date(chart.dates.discharge)), chart)
+            except Exception:  # noqa: BLE001 - a date outside every version: not needed
+                continue
     con = attempts.connect(":memory:")
     try:
-        attempts.submit(con, chart, text, source="warm-up")
-    except Exception:  # noqa: BLE001 - warming up must never break the page
-        pass
+        for chart in firsts.values():
+            key = chart.key
+            text = "PDX: " + key.principal_dx.code + "".join(
+                f"; SDX: {d.code}" for d in key.secondary_dx[:1])
+            try:
+                attempts.submit(con, chart, text, source="warm-up")
+            except Exception:  # noqa: BLE001 - warming up must never break the page
+                continue
     finally:
         con.close()
+    return len(firsts)
