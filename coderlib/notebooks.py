@@ -148,6 +148,22 @@ def _failed_cell(nb: dict[str, Any]) -> tuple[int | None, str]:
     return None, ""
 
 
+def kernel_config() -> Any:
+    """Kernel settings for headless runs: IPC sockets in the temporary folder instead of
+    loopback TCP (nothing listens on a port, and ipykernel has no transport to warn about).
+
+    >>> kernel_config().KernelManager.transport
+    'ipc'
+    """
+    import os
+    import tempfile
+
+    from traitlets.config import Config
+
+    ip = os.path.join(tempfile.gettempdir(), f"coderlib-kernel-{os.getpid()}-ipc")
+    return Config({"KernelManager": {"transport": "ipc", "ip": ip}})
+
+
 def run_notebook(
     path: Path, parameters: dict[str, Any] | None = None, out_dir: Path | None = None
 ) -> NotebookRun:
@@ -168,6 +184,7 @@ def run_notebook(
         pm.execute_notebook(
             str(path), str(output), parameters=parameters, kernel_name=ensure_kernel(),
             cwd=str(REPO_ROOT), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
+            config=kernel_config(),
         )
     except pm.PapermillExecutionError as exc:
         ok, failed, error = False, exc.cell_index, f"{exc.ename}: {exc.evalue}"
@@ -239,7 +256,7 @@ def refresh(path: Path) -> NotebookRun:
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY,
                                  "language": "python"}
     client = NotebookClient(
-        nb, kernel_name=ensure_kernel(), timeout=CELL_TIMEOUT_S,
+        nb, kernel_name=ensure_kernel(), timeout=CELL_TIMEOUT_S, config=kernel_config(),
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
     start = time.perf_counter()
