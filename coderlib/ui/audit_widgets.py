@@ -166,7 +166,8 @@ class AuditApp:
         self.query = W.Checkbox(description="physician query needed", indent=False)
         self.group_btn = W.Button(description="Group auditor's codes", icon="calculator",
                                   layout=W.Layout(width="auto"))
-        self.save_btn = primary(W.Button(description="Save finding", icon="save"))
+        self.save_btn = primary(W.Button(description="Save finding", icon="save",
+                                         layout=W.Layout(width="auto")))
         self.prev_btn = W.Button(description="Previous", icon="arrow-left")
         self.next_btn = W.Button(description="Next", icon="arrow-right")
         self.result = W.HTML()

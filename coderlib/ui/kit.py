@@ -39,7 +39,7 @@ CSS = """<style>
 .cl-app .jupyter-button.cl-primary {background: #1a5fb4; color: #fff;}
 .cl-app .jupyter-button.cl-primary:disabled {background: #6b7f99; color: #fff;}
 .cl-app table {max-width: 100%;}
-.cl-app td, .cl-app th {overflow-wrap: anywhere; word-break: normal;}
+.cl-app td, .cl-app th {overflow-wrap: break-word; word-break: normal; max-width: 36em;}
 .cl-app h1 {font-size: 1.5em; margin: 0.2em 0;}
 .cl-app h2 {font-size: 1.15em; margin: 0.6em 0 0.2em;}
 .cl-banner {padding: 0.4em 0.8em; border-radius: 4px; margin: 0.3em 0;}
@@ -48,8 +48,10 @@ CSS = """<style>
 .cl-banner-ok {background: #e6f4ea; color: #14532d; border-left: 4px solid #1a7f37;}
 .cl-busy {color: #1f2328; font-style: italic;}
 .cl-nav a {margin-right: 0.8em; color: #1a5fb4;}
+.cl-app .widget-inline-hbox {max-width: 100%; box-sizing: border-box;}
+.cl-app .widget-inline-hbox select, .cl-app .widget-inline-hbox textarea {min-width: 0;}
 @media (max-width: 700px) {.cl-app .widget-text, .cl-app .widget-dropdown,
-  .cl-app .widget-textarea {width: 100% !important;}}
+  .cl-app .widget-textarea, .cl-app .widget-select {width: 100% !important;}}
 </style>"""
 
 _E = html.escape

@@ -61,7 +61,8 @@ _STYLE = """
 .cl-ok {background: #e6f4ea;} .cl-part {background: #fff6df;} .cl-bad {background: #fde8e8;}
 .cl-score {font-size: 1.3em; font-weight: 600; margin: 0.3em 0;}
 .cl-err {color: #a31515; font-weight: 600;}
-.cl-table td, .cl-table th {overflow-wrap: anywhere; word-break: normal; text-align: left;}
+.cl-table td, .cl-table th {overflow-wrap: break-word; word-break: normal; text-align: left;
+  max-width: 36em;}
 .cl-table {max-width: 100%; table-layout: auto;}
 </style>
 """
@@ -225,7 +226,8 @@ class PracticeApp:
         self.w_query, self.w_system, self.w_hits = (self.entry.finder, self.entry.system,
                                                     self.entry.message)
         self.w_submit = primary(W.Button(description="Submit for grading", icon="check",
-                                         layout=W.Layout(width="auto")))
+                                         layout=W.Layout(width="auto",
+                                                         align_self="flex-start")))
         self.w_result = W.HTML()
         self.w_history = W.HTML()
         self.w_topics = W.HTML()
