@@ -360,12 +360,13 @@ def _parse_cli_params(items: list[str]) -> dict[str, Any]:
 
 
 def notebook_map(folder: Path | None = None) -> list[dict[str, str]]:
-    """Each notebook's file name and the title from its first Markdown heading."""
+    """Each notebook's file name and its title: the notebook's ``title`` metadata (an app
+    notebook opens with its app, not a heading), else its first Markdown heading."""
     rows = []
     for path in list_notebooks(folder):
         nb = json.loads(path.read_text(encoding="utf-8"))
-        title = ""
-        for cell in nb["cells"]:
+        title = str(nb.get("metadata", {}).get("title") or "")
+        for cell in [] if title else nb["cells"]:
             if cell["cell_type"] == "markdown":
                 first = "".join(cell["source"]).strip().splitlines()[0]
                 title = first.lstrip("# ").strip()
