@@ -42,6 +42,9 @@ CSS = """<style>
 .cl-app td, .cl-app th {overflow-wrap: break-word; word-break: normal; max-width: 36em;}
 .cl-app h1 {font-size: 1.5em; margin: 0.2em 0;}
 .cl-app h2 {font-size: 1.15em; margin: 0.6em 0 0.2em;}
+.cl-app .lm-TabBar-tab {color: #1f2328; background: #e8eaed;}
+.cl-app .lm-TabBar-tab.lm-mod-current {background: #fff;}
+.cl-app .lm-TabBar-tabLabel {color: #1f2328;}
 .cl-banner {padding: 0.4em 0.8em; border-radius: 4px; margin: 0.3em 0;}
 .cl-banner-error {background: #fde8e8; color: #8a1010; border-left: 4px solid #b42318;}
 .cl-banner-info {background: #eef4fb; color: #1f2328; border-left: 4px solid #1a5fb4;}
