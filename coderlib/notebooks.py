@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -218,6 +219,8 @@ def offline_html(nb: Any) -> str:
     >>> page = offline_html(nb)
     >>> "Interactive app." in page and "VBox()" not in page
     True
+    >>> "https://" in "".join(re.findall(r"<script[^>]*>", page))
+    False
     """
     import copy
 
@@ -233,7 +236,8 @@ def offline_html(nb: Any) -> str:
                 data.pop("text/plain", None)
                 data["text/html"] = STATIC_APP_NOTE
     body, _ = HTMLExporter().from_notebook_node(nb)
-    return body
+    # require.js (only used to render widgets) and MathJax (no maths here) come from a CDN
+    return re.sub(r'<script src="https?://[^"]*">\s*</script>', "", body)
 
 
 def run_all(folder: Path | None = None, out_dir: Path | None = None) -> list[NotebookRun]:

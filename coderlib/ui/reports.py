@@ -46,7 +46,7 @@ def run_reports(audit_id: str | None = None, store: Path | None = None,
     import papermill as pm
 
     from coderlib.audit.demo import demo_audit_id
-    from coderlib.notebooks import ensure_kernel, offline_html
+    from coderlib.notebooks import ensure_kernel, kernel_config, offline_html
 
     audit_id = audit_id or demo_audit_id()
     store = store or REPO_ROOT / "build" / "audit_demo.sqlite"
@@ -59,7 +59,7 @@ def run_reports(audit_id: str | None = None, store: Path | None = None,
         pm.execute_notebook(str(NOTEBOOK), str(output), kernel_name=ensure_kernel(),
                             parameters={"audit_id": audit_id, "coder": coder,
                                         "store_path": str(store), "out_dir": str(out_dir)},
-                            cwd=str(REPO_ROOT), progress_bar=False)
+                            cwd=str(REPO_ROOT), progress_bar=False, config=kernel_config())
         html = output.with_suffix(".html")
         html.write_text(offline_html(nbformat.read(str(output), as_version=4)),
                         encoding="utf-8")
