@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -202,13 +203,28 @@ def _failed_cell(nb: dict[str, Any]) -> tuple[int | None, str]:
     return None, ""
 
 
+def kernel_config() -> Any:
+    """Kernel settings for headless runs: IPC sockets in the temporary folder instead of
+    loopback TCP (nothing listens on a port, and ipykernel has no transport to warn about).
+
+    >>> kernel_config().KernelManager.transport
+    'ipc'
+    """
+    import os
+    import tempfile
+
+    from traitlets.config import Config
+
+    ip = os.path.join(tempfile.gettempdir(), f"coderlib-kernel-{os.getpid()}-ipc")
+    return Config({"KernelManager": {"transport": "ipc", "ip": ip}})
+
+
 def run_notebook(
     path: Path, parameters: dict[str, Any] | None = None, out_dir: Path | None = None
 ) -> NotebookRun:
     """Execute one notebook with papermill into ``out_dir`` and export it to HTML."""
     import nbformat
     import papermill as pm
-    from nbconvert import HTMLExporter
 
     parameters = parameters or {}
     check_parameters(path, parameters)
@@ -224,6 +240,7 @@ def run_notebook(
         pm.execute_notebook(
             str(path), str(output), parameters=parameters, kernel_name=ensure_kernel(),
             cwd=str(REPO_ROOT), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
+            config=kernel_config(),
         )
     except pm.PapermillExecutionError as exc:
         ok, failed, error = False, exc.cell_index, f"{exc.ename}: {exc.evalue}"
@@ -233,9 +250,49 @@ def run_notebook(
         if ok:
             failed, error = _failed_cell(nb)
             ok = failed is None
-        body, _ = HTMLExporter().from_notebook_node(nb)
-        write_text(html, body)
+        write_text(html, offline_html(nb))
     return NotebookRun(path.name, seconds, ok, str(output), str(html), failed, error)
+
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+STATIC_APP_NOTE = (
+    "<div style='border:1px solid #c9d1d9;border-radius:6px;padding:0.6em 1em;"
+    "background:#f6f8fb;color:#1f2328;text-align:left'><b>Interactive app.</b> This static "
+    "copy cannot run it: serve the apps with <code>make app</code> (Voilà, on this computer) "
+    "or open the notebook with <code>make lab</code>.</div>")
+
+
+def offline_html(nb: Any) -> str:
+    """The notebook as HTML that reads offline: each widget output is replaced by a static
+    note (a widget view needs a live kernel or a widget manager from the internet), and no
+    widget state is embedded, so the page loads no widget manager from a CDN.
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("app", outputs=[
+    ...     nbformat.v4.new_output("display_data", {WIDGET_MIME: {"model_id": "x"},
+    ...                                             "text/plain": "VBox()"})])])
+    >>> page = offline_html(nb)
+    >>> "Interactive app." in page and "VBox()" not in page
+    True
+    >>> "https://" in "".join(re.findall(r"<script[^>]*>", page))
+    False
+    """
+    import copy
+
+    from nbconvert import HTMLExporter
+
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if WIDGET_MIME in data:
+                data.pop(WIDGET_MIME)
+                data.pop("text/plain", None)
+                data["text/html"] = STATIC_APP_NOTE
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    # require.js (only used to render widgets) and MathJax (no maths here) come from a CDN
+    return re.sub(r'<script src="https?://[^"]*">\s*</script>', "", body)
 
 
 def run_all(folder: Path | None = None, out_dir: Path | None = None) -> list[NotebookRun]:
@@ -259,7 +316,7 @@ def refresh(path: Path) -> NotebookRun:
     nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": KERNEL_DISPLAY,
                                  "language": "python"}
     client = NotebookClient(
-        nb, kernel_name=ensure_kernel(), timeout=CELL_TIMEOUT_S,
+        nb, kernel_name=ensure_kernel(), timeout=CELL_TIMEOUT_S, config=kernel_config(),
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
     start = time.perf_counter()
@@ -375,12 +432,13 @@ def _parse_cli_params(items: list[str]) -> dict[str, Any]:
 
 
 def notebook_map(folder: Path | None = None) -> list[dict[str, str]]:
-    """Each notebook's file name and the title from its first Markdown heading."""
+    """Each notebook's file name and its title: the notebook's ``title`` metadata (an app
+    notebook opens with its app, not a heading), else its first Markdown heading."""
     rows = []
     for path in list_notebooks(folder):
         nb = json.loads(path.read_text(encoding="utf-8"))
-        title = ""
-        for cell in nb["cells"]:
+        title = str(nb.get("metadata", {}).get("title") or "")
+        for cell in [] if title else nb["cells"]:
             if cell["cell_type"] == "markdown":
                 first = "".join(cell["source"]).strip().splitlines()[0]
                 title = first.lstrip("# ").strip()

@@ -23,12 +23,13 @@ def _free_port() -> int:
 
 @pytest.mark.parametrize("notebook", ["02_coding_practice", "01_code_lookup"])
 def test_voila_serves_trainee_notebook(notebook: str) -> None:
+    from coderlib.ui.serve import voila_command
+
     port = _free_port()
-    proc = subprocess.Popen(
-        [str(VOILA), f"notebooks/{notebook}.ipynb", "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    argv, env = voila_command(notebook, port=port,
+                              extra=["--VoilaConfiguration.preheat_kernel=False"])
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
         while True:

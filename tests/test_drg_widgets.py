@@ -35,3 +35,26 @@ def test_result_html_lists_every_secondary() -> None:
     res = group(Encounter(pdx="I5021", sdx=["I5022", "J9601"]))
     page = result_html(res)
     assert "CC_EXCLUDED" in page and "I50.22" in page and "MS-DRG 291" in page
+
+
+def test_principal_age_sex_and_procedures_can_change() -> None:
+    app = DrgWhatIfApp(Encounter(pdx="J189", sdx=[("E119", "Y")], age=72, sex="F"))
+    before = app.current.drg
+    app.pdx_box.value = "A41.9"
+    assert app.current.drg != before and app.base.pdx == "A419"
+    app.pdx_box.value = "ZZZ"
+    assert "ZZZ" in app.message.value and app.base.pdx == "A419"
+    assert "sdx[" not in app.message.value and "pdx:" not in app.message.value
+    app.pdx_box.value = "K35.80"
+    medical = app.current.drg
+    app.px_box.value = "0DTJ4ZZ"
+    assert app.current.drg != medical and "0DTJ4ZZ" in app.panel.value
+    app.sex_box.value = "M"
+    app.age_box.value = 40
+    assert app.base.sex == "M" and app.base.age == 40
+
+
+def test_principal_is_not_added_again_as_a_secondary() -> None:
+    app = DrgWhatIfApp(Encounter(pdx="J189"))
+    app.add_code("J18.9")
+    assert "principal diagnosis" in app.message.value and app.extra == []

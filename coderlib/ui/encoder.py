@@ -21,6 +21,7 @@ import ipywidgets as W
 from coderlib.codes.errors import CodeError
 from coderlib.codes.lookup import LookupResult, lookup
 from coderlib.codes.search import SearchHit, search
+from coderlib.ui.kit import CSS
 
 SYSTEM_CHOICES = (("All code sets", ""), ("ICD-10-CM", "icd10cm"), ("ICD-10-PCS", "icd10pcs"),
                   ("HCPCS Level II", "hcpcs"), ("CPT", "cpt"))
@@ -50,7 +51,7 @@ def detail_html(res: LookupResult) -> str:
         return "<pre>" + _E("\n".join(detail_lines(res))) + "</pre>"
     rec = res.record
     status = "billable" if rec.billable else f"{rec.kind} header - not billable"
-    parts = [f"<h4>{_E(rec.dotted)} {_E(rec.description)}</h4>",
+    parts = [f"<h2>{_E(rec.dotted)} {_E(rec.description)}</h2>",
              f"<p>ICD-10-CM FY{rec.fiscal_year} ({rec.valid_from} to {rec.valid_to}); "
              f"<b>{_E(status)}</b></p><ul>"]
     parts += [f"<li>{_E(lv.kind)} {_E(lv.code)}: {_E(lv.description)}</li>"
@@ -92,7 +93,7 @@ def pcs_decode_html(code: str) -> str:
     dec = icd10pcs.decode(code)
     rows = "".join(f"<tr><td>{a.position}</td><td>{_E(a.axis)}</td><td>{_E(a.value)}</td>"
                    f"<td>{_E(a.meaning)}</td><td>{_E(a.definition)}</td></tr>" for a in dec.axes)
-    return (f"<h4>{_E(dec.code)} {_E(dec.description)}</h4><table><tr><th>#</th><th>axis</th>"
+    return (f"<h2>{_E(dec.code)} {_E(dec.description)}</h2><table><tr><th>#</th><th>axis</th>"
             f"<th>value</th><th>meaning</th><th>definition</th></tr>{rows}</table>")
 
 
@@ -101,8 +102,9 @@ class PcsBuilder:
 
     def __init__(self, prefix: str = "") -> None:
         self.prefix = W.Text(value=prefix.upper(), description="Code so far",
-                             disabled=True)
-        self.choice = W.Dropdown(options=[], description="Next")
+                             disabled=True, style={"description_width": "initial"})
+        self.choice = W.Dropdown(options=[], description="Next character",
+                                 style={"description_width": "initial"})
         self.back = W.Button(description="Back", icon="arrow-left")
         self.reset = W.Button(description="Start over")
         self.out = W.HTML()
@@ -141,29 +143,45 @@ class PcsBuilder:
 
 
 class Encoder:
-    """The whole encoder; ``.widget`` is what a notebook displays."""
+    """The whole encoder; ``.widget`` is what a notebook displays.
+
+    The code on screen is remembered with its code set, so changing the date re-opens that
+    code (not whatever the Code box said before a result was picked); a partial ICD-10-PCS
+    code typed in the Code box is handed to the PCS builder.
+    """
 
     def __init__(self, query: str = "", code: str = "", limit: int = 25) -> None:
+        style = {"description_width": "initial"}
         self.box = W.Text(value=query, description="Search", placeholder="words or a code",
-                          continuous_update=False)
-        self.system = W.Dropdown(options=SYSTEM_CHOICES, value="", description="In")
-        self.results = W.Select(options=[], rows=12, layout=W.Layout(width="100%"))
-        self.code = W.Text(value=code, description="Code", continuous_update=False)
-        self.date = W.Text(value="", description="Date", placeholder="YYYY-MM-DD",
-                           continuous_update=False)
+                          continuous_update=False, style=style,
+                          layout=W.Layout(width="28em", max_width="100%"))
+        self.system = W.Dropdown(options=SYSTEM_CHOICES, value="", description="In",
+                                 style=style, layout=W.Layout(width="auto"))
+        self.results = W.Select(options=[], rows=12, description="Results", style=style,
+                                layout=W.Layout(width="100%"))
+        self.code = W.Text(value=code, description="Code", continuous_update=False,
+                           style=style)
+        self.date = W.Text(value="", description="Date of service", placeholder="YYYY-MM-DD",
+                           continuous_update=False, style=style)
         self.detail = W.HTML()
         self.message = W.HTML()
         self.limit = limit
+        self.current: tuple[str, str | None] | None = None  # (code, system) on screen
+        self._picking = False
         self.pcs = PcsBuilder()
         self.box.observe(lambda _c: self.run_search(), names="value")
         self.system.observe(lambda _c: self.run_search(), names="value")
         self.results.observe(self._on_pick, names="value")
-        self.code.observe(lambda _c: self.show(self.code.value), names="value")
-        self.date.observe(lambda _c: self.show(self.code.value), names="value")
-        tabs = W.Tab(children=[W.VBox([self.code, self.date, self.detail]), self.pcs.widget])
-        tabs.set_title(0, "Code detail")
-        tabs.set_title(1, "PCS builder")
-        self.widget = W.VBox([W.HBox([self.box, self.system]), self.message, self.results, tabs])
+        self.code.observe(self._on_code, names="value")
+        self.date.observe(lambda _c: self._on_date(), names="value")
+        self.tabs = W.Tab(children=[W.VBox([self.code, self.date, self.detail]),
+                                    self.pcs.widget])
+        self.tabs.set_title(0, "Code detail")
+        self.tabs.set_title(1, "PCS builder")
+        self.widget = W.VBox([W.HTML(f"{CSS}<h1>Code lookup</h1>"),
+                              W.HBox([self.box, self.system]), self.message, self.results,
+                              self.tabs])
+        self.widget.add_class("cl-app")
         if query:
             self.run_search()
         if code:
@@ -186,19 +204,57 @@ class Encoder:
             system, code = change["new"]
             self.show(code, system)
 
+    def _on_code(self, change: dict) -> None:
+        if not self._picking:
+            self.show(change["new"])
+
+    def _on_date(self) -> None:
+        if self.current:
+            self.show(*self.current)
+        else:
+            self.show(self.code.value)
+
     def show(self, code: str, system: str | None = None) -> None:
         """Show the detail page for ``code`` (errors as a message, never a traceback)."""
         if not code.strip():
             self.detail.value = ""
+            self.current = None
             return
         try:
             res = lookup(code, on=self.date.value.strip() or None, system=system)
         except (CodeError, ValueError) as err:
+            if self._partial_pcs(code):
+                return
             self.detail.value = error_html(err)
             return
+        self.current = (res.code, res.system)
+        shown = res.display or res.code
+        if self.code.value != shown:
+            self._picking = True
+            self.code.value = shown
+            self._picking = False
         self.detail.value = detail_html(res)
         if res.system == "icd10pcs":
             self.pcs.set_prefix(res.code)
+
+    def _partial_pcs(self, text: str) -> bool:
+        """Open a partial PCS code (1-6 characters of a valid table path) in the builder."""
+        from coderlib.codes import icd10pcs
+
+        prefix = text.strip().upper()
+        if not (1 <= len(prefix) < 7 and prefix.isalnum()):
+            return False
+        try:
+            if not icd10pcs.next_values(prefix):
+                return False
+        except CodeError:
+            return False
+        self.pcs.set_prefix(prefix)
+        self.tabs.selected_index = 1
+        self.current = None
+        self.detail.value = (f"<p>{_E(prefix)} is the start of an ICD-10-PCS code: continue "
+                             "it in the <b>PCS builder</b> tab.</p>")
+        return True
 
 
 def build_encoder(query: str = "", code: str = "") -> W.VBox:

@@ -31,7 +31,18 @@ from coderlib.exercises.drills import chart_by_id, filter_charts, pick_chart
 from coderlib.exercises.grade import GradeResult
 from coderlib.exercises.loader import load_lenient
 from coderlib.exercises.model import Chart
+from coderlib.exercises.titles import picker_label
 from coderlib.paths import REPO_ROOT
+from coderlib.ui.kit import (
+    CodeEntry,
+    app_box,
+    banner,
+    busy,
+    chart_view_html,
+    entry_problem,
+    on_enter,
+    primary,
+)
 
 ANY = "(any)"
 
@@ -50,6 +61,9 @@ _STYLE = """
 .cl-ok {background: #e6f4ea;} .cl-part {background: #fff6df;} .cl-bad {background: #fde8e8;}
 .cl-score {font-size: 1.3em; font-weight: 600; margin: 0.3em 0;}
 .cl-err {color: #a31515; font-weight: 600;}
+.cl-table td, .cl-table th {overflow-wrap: break-word; word-break: normal; text-align: left;
+  max-width: 36em;}
+.cl-table {max-width: 100%; table-layout: auto;}
 </style>
 """
 
@@ -65,21 +79,10 @@ def _desc(text: str) -> str:
     return f"<br><small style='color:#555'>{_e(text)}</small>" if text else ""
 
 
-def chart_html(chart: Chart) -> str:
-    """The chart as the coder sees it: title, patient, dates, documentation (no key)."""
-    d = chart.dates
-    when = (f"admitted {d.admission}, discharged {d.discharge}" if d.admission else
-            f"date of service {d.service}")
-    status = f" · discharge status {_e(chart.discharge_status)}" if chart.discharge_status \
-        else ""
-    sex = {"M": "male", "F": "female"}[chart.patient.sex]
-    sections = "".join(f"<div class='cl-sec'><b>{_e(doc.section)}</b><pre>{_e(doc.text)}</pre>"
-                       f"</div>" for doc in chart.documentation)
-    return (f"{_STYLE}<div class='cl-chart'><h3>{_e(chart.title)}</h3>"
-            f"<div class='cl-meta'><code>{_e(chart.id)}</code> · {_e(chart.setting)} · "
-            f"{chart.patient.age}-year-old {sex} · {when}{status} · "
-            f"{_e(chart.metadata.difficulty)}, about {chart.metadata.minutes} min · topics: "
-            f"{_e(', '.join(chart.metadata.topics))}</div>{sections}</div>")
+def chart_html(chart: Chart, *, reveal: bool = True) -> str:
+    """The chart as the coder sees it, with section links (no key); ``reveal=False`` hides
+    the answer-bearing title, id and topics (see :func:`coderlib.ui.kit.chart_view_html`)."""
+    return chart_view_html(chart, reveal=reveal)
 
 
 def frame_html(df: pd.DataFrame, empty: str = "nothing yet") -> str:
@@ -158,13 +161,21 @@ def history_frame(con: sqlite3.Connection, limit: int = 10) -> pd.DataFrame:
     """The latest attempts, trimmed to what a trainee wants to see."""
     df = attempts.history(con).head(limit)
     cols = ["id", "created_at", "chart_id", "score", "key_drg", "answer_drg", "answer_text"]
-    return df[cols].rename(columns={"id": "attempt", "created_at": "when (UTC)"})
+    df = df[cols].copy()
+    df["answer_text"] = df["answer_text"].map(
+        lambda t: t if len(str(t)) <= 160 else f"{str(t)[:157]}…")
+    return df.rename(columns={"id": "attempt", "created_at": "when (UTC)", "chart_id": "chart",
+                              "key_drg": "key MS-DRG", "answer_drg": "your MS-DRG",
+                              "answer_text": "your codes"})
 
 
 class PracticeApp:
     """The ipywidgets practice app. ``app.widget`` is the box to display.
 
-    ``store_path`` is the SQLite store attempts go to (default: the user's store).
+    ``store_path`` is the SQLite store attempts go to (default: the user's store). Until an
+    answer is submitted the chart shows a neutral title (no id, no topics). Submitting is
+    idempotent: the same codes for the same chart, not edited since they were graded, are
+    not saved again (a double click or a click queued while grading is one attempt).
     """
 
     def __init__(self, charts: Sequence[Chart] | None = None, *,
@@ -177,6 +188,8 @@ class PracticeApp:
         self.con = attempts.connect(self.store_path)
         self.last_result: GradeResult | None = None
         self.last_attempt_id: int | None = None
+        self._graded: tuple[str, str] | None = None  # (chart id, text) last graded
+        self.numbers = {c.id: i + 1 for i, c in enumerate(self.charts)}
         self.seed = seed
         self.chart = chart_by_id(self.charts, chart_id) if chart_id else \
             pick_chart(self.charts, seed).chart
@@ -192,32 +205,29 @@ class PracticeApp:
         diffs = [d for d in ("easy", "medium", "hard")
                  if any(c.metadata.difficulty == d for c in self.charts)]
         lay = W.Layout(width="auto")
-        self.w_set = W.Dropdown(options=[ANY, *sets], description="Set", layout=lay)
+        style = {"description_width": "initial"}
+        self.w_set = W.Dropdown(options=[ANY, *sets], description="Set", layout=lay,
+                                style=style)
         self.w_setting = W.Dropdown(options=[ANY, *settings], description="Setting",
-                                    layout=lay)
-        self.w_diff = W.Dropdown(options=[ANY, *diffs], description="Difficulty", layout=lay)
-        self.w_topic = W.Text(placeholder="e.g. sepsis", description="Topic", layout=lay)
+                                    layout=lay, style=style)
+        self.w_diff = W.Dropdown(options=[ANY, *diffs], description="Difficulty", layout=lay,
+                                 style=style)
+        self.w_topic = W.Text(placeholder="e.g. sepsis", description="Topic", layout=lay,
+                              style=style)
         self.w_seed = W.IntText(value=self.seed, description="Seed", layout=W.Layout(
-            width="160px"))
-        self.w_random = W.Button(description="Random chart", button_style="info",
-                                 icon="random")
-        self.w_chart = W.Dropdown(description="Chart", layout=W.Layout(width="520px"))
+            width="9em"), style=style)
+        self.w_random = W.Button(description="Random chart", icon="random")
+        self.w_chart = W.Dropdown(description="Chart", layout=W.Layout(
+            width="30em", max_width="100%"), style=style)
         self.w_info = W.HTML()
         self.w_doc = W.HTML()
-        self.w_query = W.Text(placeholder="words or a code, e.g. 'sepsis e coli' or 'A41'",
-                              description="Search", layout=W.Layout(width="420px"))
-        self.w_system = W.Dropdown(options=[("all code sets", ""), ("ICD-10-CM", "icd10cm"),
-                                            ("ICD-10-PCS", "icd10pcs"), ("CPT", "cpt"),
-                                            ("HCPCS", "hcpcs")], layout=W.Layout(
-                                                width="150px"))
-        self.w_search = W.Button(description="Find codes", icon="search")
-        self.w_hits = W.HTML()
-        self.w_answer = W.Textarea(
-            placeholder="PDX: A41.51:Y; SDX: N39.0:Y, N17.9:Y; PCS: 0T9B70Z; "
-                        "CPT: 99214-25, 20610-RT x2; QUERY",
-            layout=W.Layout(width="100%", height="90px"))
-        self.w_submit = W.Button(description="Submit for grading", button_style="success",
-                                 icon="check")
+        self.entry = CodeEntry(label="Your codes")
+        self.w_answer = self.entry.box
+        self.w_query, self.w_system, self.w_hits = (self.entry.finder, self.entry.system,
+                                                    self.entry.message)
+        self.w_submit = primary(W.Button(description="Submit for grading", icon="check",
+                                         layout=W.Layout(width="auto",
+                                                         align_self="flex-start")))
         self.w_result = W.HTML()
         self.w_history = W.HTML()
         self.w_topics = W.HTML()
@@ -227,32 +237,21 @@ class PracticeApp:
         self.w_topic.observe(lambda _c: self._refilter(), names="value")
         self.w_chart.observe(self._on_chart, names="value")
         self.w_random.on_click(lambda _b: self.random_chart())
-        self.w_search.on_click(lambda _b: self.search())
-        self.w_query.continuous_update = False  # Enter (or leaving the box) searches
-        self.w_query.observe(lambda _c: self.search(), names="value")
+        on_enter(self.w_topic, lambda: self.random_chart())
         self.w_submit.on_click(lambda _b: self.submit())
+        self.w_answer.observe(lambda _c: setattr(self, "_graded", None), names="value")
 
-        help_html = W.HTML(
-            "<small>Format: <code>PDX: A41.51:Y; SDX: N39.0:Y, N17.9:Y; PCS: 0T9B70Z; "
-            "CPT: 99214-25, 20610-RT x2; QUERY</code> — <code>DX:</code> lists diagnoses in "
-            "order (first = first-listed); POA as <code>:Y</code>; units as <code>x2</code>; "
-            "write <code>QUERY</code> when the record needs a physician query. See "
-            "docs/scoring.md for the scoring rules.</small>")
-        self.widget = W.VBox([
-            W.HTML("<h2 style='margin:0'>Coding practice</h2>"),
+        self.widget = app_box([
             W.HBox([self.w_set, self.w_setting, self.w_diff, self.w_topic]),
             W.HBox([self.w_chart, self.w_seed, self.w_random]),
             self.w_info,
             self.w_doc,
-            W.HTML("<h4>Code search</h4>"),
-            W.HBox([self.w_query, self.w_system, self.w_search]),
-            self.w_hits,
-            W.HTML("<h4>Your codes</h4>"),
-            self.w_answer, help_html, self.w_submit,
+            W.HTML("<h2>Your codes</h2>"),
+            self.entry.widget, self.w_submit,
             self.w_result,
-            W.HTML("<h4>Your history</h4>"), self.w_history,
-            W.HTML("<h4>Accuracy by topic</h4>"), self.w_topics,
-        ])
+            W.HTML("<h2>Your history</h2>"), self.w_history,
+            W.HTML("<h2>Accuracy by topic</h2>"), self.w_topics,
+        ], "Coding practice")
 
     # ------------------------------------------------------------------ actions
     def _filters(self) -> dict[str, str | None]:
@@ -264,7 +263,7 @@ class PracticeApp:
 
     def _refilter(self) -> None:
         pool = filter_charts(self.charts, **self._filters())
-        options = [(f"{c.id} — {c.title}", c.id) for c in pool]
+        options = [(picker_label(c, self.numbers[c.id]), c.id) for c in pool]
         current = self.chart.id if any(c.id == self.chart.id for c in pool) else None
         self.w_chart.unobserve(self._on_chart, names="value")
         self.w_chart.options = options
@@ -301,45 +300,44 @@ class PracticeApp:
                                            f"matching chart(s)")
         return pick.chart
 
-    def _show_chart(self, chart: Chart, note: str = "") -> None:
+    def _show_chart(self, chart: Chart, note: str = "", *, reveal: bool = False) -> None:
         extra = f"<p><small>{html.escape(note)}</small></p>" if note else ""
-        self.w_doc.value = extra + chart_html(chart)
-        self.w_result.value = ""
-        self.w_answer.value = ""
+        self.w_doc.value = extra + chart_html(chart, reveal=reveal)
+        if not reveal:
+            self.w_result.value = ""
+            self.w_answer.value = ""
+            self._graded = None
 
     def search(self, text: str | None = None) -> pd.DataFrame:
-        """Search the code sets (``coderlib.codes.search``) and show the hits."""
-        from coderlib.codes.errors import CodeError
-
-        text = self.w_query.value if text is None else text
-        try:
-            from coderlib.codes.search import search
-        except ImportError:
-            self._hits_error("code search is not available in this install")
-            return pd.DataFrame()
-        try:
-            hits = search(text, system=self.w_system.value or None, limit=15)
-        except CodeError as exc:
-            self._hits_error(str(exc))
-            return pd.DataFrame()
-        df = pd.DataFrame([{"system": h.system, "code": h.dotted, "description":
-                            h.description, "billable": "yes" if h.billable else "header"}
-                           for h in hits], columns=["system", "code", "description",
-                                                    "billable"])
-        self.w_hits.value = frame_html(df, empty=f"no codes found for {text!r}")
-        return df
-
-    def _hits_error(self, message: str) -> None:
-        self.w_hits.value = f"<p class='cl-err'>{html.escape(message)}</p>"
+        """Search the code sets (``coderlib.codes.search``): the suggestions under the box."""
+        hits = self.entry.find(self.w_query.value if text is None else text)
+        return pd.DataFrame([{"system": h.system, "code": h.dotted, "description":
+                              h.description, "billable": "yes" if h.billable else "header"}
+                             for h in hits], columns=["system", "code", "description",
+                                                      "billable"])
 
     def submit(self, answer: str | None = None) -> GradeResult | None:
-        """Save the answer to the store, grade it, show the result and the history."""
-        text = self.w_answer.value if answer is None else answer
+        """Save the answer to the store, grade it, show the result and the history.
+
+        The Submit button is disabled (and says so) until the result is on screen; the same
+        codes for the same chart are graded once (a repeat shows the earlier result).
+        """
         if answer is not None:
             self.w_answer.value = answer
-        if not text.strip():
-            self._error("type your codes first (see the format below the box)")
+        text = self.w_answer.value
+        if self._graded == (self.chart.id, text) and self.last_result is not None:
+            self.w_info.value = banner(f"already graded as attempt {self.last_attempt_id}; "
+                                       "change your codes to submit again", "info")
+            return self.last_result
+        problem = entry_problem(text)
+        if problem:
+            self._error(problem)
             return None
+        self._graded = (self.chart.id, text)
+        return busy(self.w_submit, self.w_result, "Grading your codes…",  # type: ignore[return-value]
+                    lambda: self._grade(text))
+
+    def _grade(self, text: str) -> GradeResult | None:
         try:
             done = attempts.submit(self.con, self.chart, text, seed=self.seed,
                                    source="practice-app")
@@ -348,13 +346,15 @@ class PracticeApp:
             self._refresh_history()
             return None
         self.last_result, self.last_attempt_id = done.result, done.attempt_id
-        self.w_result.value = result_html(done.result) + \
-            f"<p><small>attempt {done.attempt_id} saved</small></p>"
+        self._show_chart(self.chart, reveal=True)
+        self.w_result.value = (f"<section aria-label='Graded result'>{result_html(done.result)}"
+                               f"<p><small>attempt {done.attempt_id} saved</small></p>"
+                               "</section>")
         self._refresh_history()
         return done.result
 
     def _error(self, message: str) -> None:
-        self.w_result.value = f"<p class='cl-err'>{html.escape(message)}</p>"
+        self.w_result.value = banner(message)
 
     def _refresh_history(self) -> None:
         self.w_history.value = frame_html(history_frame(self.con), "no attempts yet")
@@ -364,3 +364,34 @@ class PracticeApp:
     def close(self) -> None:
         """Close the store connection."""
         self.con.close()
+
+
+def warm_up(charts: Sequence[Chart]) -> int:
+    """Grade one inpatient key per MS-DRG version into a throw-away store, so the grouper
+    and code sets are loaded before the trainee's first submit (a pre-heated Voilà kernel
+    runs this ahead of time). Returns the number of charts graded."""
+    try:
+        from coderlib.drg.engine import version_for_date
+    except ImportError:  # another engine: one chart warms it
+        def version_for_date(_d: object) -> str:
+            return ""
+    firsts: dict[str, Chart] = {}
+    for chart in charts:
+        if chart.key.drg and chart.dates.discharge:
+            try:
+                firsts.setdefault(str(version_for_date(chart.dates.discharge)), chart)
+            except Exception:  # noqa: BLE001 - a date outside every version: not needed
+                continue
+    con = attempts.connect(":memory:")
+    try:
+        for chart in firsts.values():
+            key = chart.key
+            text = "PDX: " + key.principal_dx.code + "".join(
+                f"; SDX: {d.code}" for d in key.secondary_dx[:1])
+            try:
+                attempts.submit(con, chart, text, source="warm-up")
+            except Exception:  # noqa: BLE001 - warming up must never break the page
+                continue
+    finally:
+        con.close()
+    return len(firsts)
