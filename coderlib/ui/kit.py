@@ -416,8 +416,6 @@ def chart_view_html(chart: object, *, reveal: bool = True) -> str:
     ``reveal=False`` (before the answer is submitted) shows the neutral title and hides the
     chart id and its topics, which would give the answer away.
     """
-    from coderlib.exercises.titles import neutral_title
-
     d = chart.dates  # type: ignore[attr-defined]
     when = (f"admitted {d.admission}, discharged {d.discharge}" if d.admission else
             f"date of service {d.service}")
@@ -441,7 +439,7 @@ def chart_view_html(chart: object, *, reveal: bool = True) -> str:
         ident = f"<code>{e(chart.id)}</code> · {e(chart.setting)} · "  # type: ignore[attr-defined]
         topics = f" · topics: {e(', '.join(meta.topics))}"
     else:
-        title, ident, topics = e(neutral_title(chart)), "", ""  # type: ignore[arg-type]
+        title, ident, topics = e(chart.neutral_title), "", ""  # type: ignore[arg-type]
     return (f"{CHART_CSS}<article class='cl-chart' aria-label='Chart'><h2>{title}</h2>"
             f"<div class='cl-meta'>{ident}"
             f"{chart.patient.age}-year-old {sex} · {when}{status} · "  # type: ignore[attr-defined]
