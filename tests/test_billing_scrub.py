@@ -74,8 +74,8 @@ def test_every_edit_has_severity_queue_and_location() -> None:
     (lambda c: setattr(c, "payer_id", "NOPE1"), "unknown_payer", "unknown payer 'NOPE1'"),
     (lambda c: c.diagnoses.append("N400"), "sex_conflict", "male-only"),
     (lambda c: c.diagnoses.append("O80"), "age_conflict", "maternity"),
-    (lambda c: setattr(c.lines[0], "service_date", dt.date(2026, 11, 2)), "invalid_dx",
-     "FY2027"),
+    (lambda c: (setattr(c.lines[0], "service_date", dt.date(2026, 11, 2)),
+                c.diagnoses.append("I420")), "invalid_dx", "deleted for FY2027"),
     (lambda c: c.diagnoses.extend(["I10"] * 11), "malformed", "holds 12 (A-L)"),
 ])
 def test_each_edit_fires(change, edit: str, words: str) -> None:  # noqa: ANN001
