@@ -240,3 +240,82 @@ def test_result_frame_and_dict(knee) -> None:
     assert list(df["verdict"]) == ["exact", "exact", "exact", "wrong_laterality"]
     d = res.to_dict()
     assert d["score"] == 90.0 and len(d["rows"]) == 4
+
+
+def _alt_chart(key: dict, setting: str = "office") -> grade.Chart:
+    from coderlib.exercises.model import Chart
+
+    dates = ({"admission": "2026-02-01", "discharge": "2026-02-04"} if setting == "inpatient"
+             else {"service": "2026-02-03"})
+    return Chart.model_validate({
+        "id": "t-alt-001", "title": "t", "setting": setting, "patient": {"age": 70, "sex": "F"},
+        "dates": dates, "documentation": [{"section": "Note", "text": "x"}], "key": key,
+        "metadata": {"difficulty": "easy", "topics": ["t"], "minutes": 5}})
+
+
+def test_alternate_earns_its_credit_and_teaches_the_difference() -> None:
+    chart = _alt_chart({
+        "principal_dx": {"code": "Z00.00", "rationale": "UTI was a separate visit.",
+                         "accept": [{"code": "Z00.01", "credit": 1.0,
+                                     "note": "Also in use when the UTI counts as a finding."}]},
+        "lines": [{"code": "99203", "rationale": "Low.",
+                   "accept": [{"code": "99204", "credit": 0.5, "note": "Only if complicated."}]}]})
+    res = grade(chart, "DX: Z00.01; CPT: 99204")
+    dx, line = res.rows
+    assert (dx.verdict, dx.credit) == ("alternate", 2.0)
+    assert "Also in use" in dx.message and "full credit" in dx.message
+    assert (line.verdict, line.credit) == ("alternate", 0.5)
+    assert "50% credit" in line.message and "Only if complicated" in line.message
+    assert res.score == 83.3
+    # the key's own code is still exact
+    exact = grade(chart, "DX: Z00.00; CPT: 99203")
+    assert [r.verdict for r in exact.rows] == ["exact", "exact"]
+
+
+def test_alternate_line_keeps_modifier_rules() -> None:
+    chart = _alt_chart({
+        "principal_dx": {"code": "S52.501A", "rationale": "r"},
+        "lines": [{"code": "25600", "modifiers": ["RT"], "rationale": "r",
+                   "accept": [{"code": "25605", "credit": 0.5, "note": "n"}]}]})
+    res = grade(chart, "DX: S52.501A; CPT: 25605-LT")
+    line = res.rows[1]
+    assert line.verdict == "wrong_laterality" and line.credit == 0.25
+
+
+def test_two_equal_diagnoses_either_first() -> None:
+    chart = _alt_chart({
+        "principal_dx": {"code": "I50.23", "poa": "Y", "rationale": "Both treated.",
+                         "accept": [{"code": "J44.1", "note": "II.C: either may be first."}]},
+        "secondary_dx": [{"code": "J44.1", "poa": "Y", "rationale": "Equal."}],
+        "drg": "291"}, setting="inpatient")
+    res = grade(chart, "PDX: J44.1:Y; SDX: I50.23:Y")
+    assert [r.verdict for r in res.rows] == ["alternate", "exact"]
+    assert res.rows[0].key.startswith("J44.1") and res.score == 100.0
+    assert "II.C" in res.rows[0].message
+    plain = grade(chart, "PDX: I50.23:Y; SDX: J44.1:Y")
+    assert [r.verdict for r in plain.rows] == ["exact", "exact"]
+
+
+def test_optional_item_left_out_costs_nothing() -> None:
+    chart = _alt_chart({
+        "principal_dx": {"code": "F32.1", "rationale": "r"},
+        "secondary_dx": [{"code": "Z63.5", "optional": True, "rationale": "SDOH optional."}],
+        "lines": [{"code": "99214", "rationale": "r"}]})
+    res = grade(chart, "DX: F32.1; CPT: 99214")
+    assert [r.verdict for r in res.rows] == ["exact", "optional_omitted", "exact"]
+    assert res.possible == 3.0 and res.score == 100.0
+    given = grade(chart, "DX: F32.1, Z63.5; CPT: 99214")
+    assert [r.verdict for r in given.rows] == ["exact", "exact", "exact"]
+    assert given.possible == 4.0 and given.score == 100.0
+
+
+def test_same_code_alternate_with_other_modifiers() -> None:
+    chart = _alt_chart({
+        "principal_dx": {"code": "S93.401A", "rationale": "r"},
+        "lines": [{"code": "L1906", "modifiers": ["RT"], "rationale": "r",
+                   "accept": [{"code": "L1906", "modifiers": ["NU", "RT"], "credit": 1.0,
+                               "note": "Some payers want NU on purchased orthoses."}]}]})
+    res = grade(chart, "DX: S93.401A; HCPCS: L1906-NU-RT")
+    assert res.rows[1].verdict == "alternate" and res.rows[1].credit == 1.0
+    wrong = grade(chart, "DX: S93.401A; HCPCS: L1906-RR-RT")
+    assert wrong.rows[1].verdict == "wrong_modifier"

@@ -165,5 +165,105 @@ def test_cli_validate_exit_codes_and_json() -> None:
     bad = runner.invoke(app, ["exercises", "validate", str(BROKEN), "--json"])
     assert bad.exit_code == 1
     data = json.loads(bad.output)
-    assert data["ok"] is False and data["charts_failed"] == 5
+    assert data["ok"] is False and data["charts_failed"] == 12
     assert runner.invoke(app, ["exercises", "validate", "/no/such/dir"]).exit_code == 1
+
+
+def test_poa_exempt_list(broken) -> None:
+    errs = findings(broken, "bad-poa-exempt-001.yaml")
+    fields = {f for c, f, _ in errs if c == "poa_exempt"}
+    assert fields == {"key.secondary_dx[0].poa", "key.secondary_dx[2].poa"}  # I10 1, Z79.01 Y
+    msg = next(m for c, f, m in errs if f == "key.secondary_dx[2].poa")
+    assert "Appendix I" in msg and "Long term" in msg
+
+
+def test_poa_exempt_list_names_its_source() -> None:
+    from coderlib.exercises.key_rules import is_poa_exempt, poa_exempt_list
+    from coderlib.paths import data_dir
+
+    data = yaml.safe_load((data_dir() / "poa_exempt.yaml").read_text())
+    assert "Appendix I" in data["source"] and "FY2026" in data["source"]
+    assert len(poa_exempt_list()) > 100
+    assert is_poa_exempt("Y92.511") and is_poa_exempt("Z38.00") and is_poa_exempt("I25.2")
+    assert not is_poa_exempt("V00.811A")  # V00.81- is excepted from V00-V09
+    assert not is_poa_exempt("I25.10") and not is_poa_exempt("J18.9")
+
+
+def test_external_cause_seventh_matches_injury(broken) -> None:
+    errs = findings(broken, "bad-ext-cause-001.yaml")
+    assert [(c, f) for c, f, _ in errs] == [("external_cause", "key.secondary_dx[0]")]
+
+
+def test_em_beside_global_procedure(broken) -> None:
+    major = findings(broken, "bad-em-global-001.yaml")
+    assert any(c == "em_global" and "57" in m for c, _, m in major)
+    minor = findings(broken, "bad-em-minor-57-001.yaml")
+    assert any(c == "em_global" and "use 25" in m for c, _, m in minor)
+
+
+def test_em_global_satisfied_by_modifier_or_no_separate_em(tmp_path: Path) -> None:
+    def with_57(d):
+        d["key"]["lines"][0]["modifiers"] = ["57"]
+    path = _variant(tmp_path, BROKEN / "outpatient" / "bad-em-global-001.yaml", "outpatient",
+                    with_57)
+    assert not [f for c in validate_path(path).charts for f in c.findings
+                if f.check == "em_global"]
+
+    def no_em(d):
+        d["key"]["lines"].pop(0)
+    path = _variant(tmp_path, BROKEN / "outpatient" / "bad-em-global-001.yaml", "outpatient",
+                    no_em)
+    warn = [f for c in validate_path(path).charts for f in c.findings if f.check == "em_global"]
+    assert [f.severity for f in warn] == ["warning"]
+
+
+def test_underdosing_needs_its_noncompliance_code(broken, tmp_path: Path) -> None:
+    errs = findings(broken, "bad-underdosing-001.yaml")
+    assert [(c, f) for c, f, _ in errs if c == "underdosing"] == \
+        [("underdosing", "key.secondary_dx[0]")]
+
+    def add_z(d):
+        d["key"]["secondary_dx"].append({"code": "Z91.128", "poa": "1", "rationale": "r"})
+    path = _variant(tmp_path, BROKEN / "inpatient" / "bad-underdosing-001.yaml", "inpatient",
+                    add_z)
+    assert not [f for c in validate_path(path).charts for f in c.findings
+                if f.check == "underdosing"]
+
+
+def test_giveaway_phrases_in_documentation(broken) -> None:
+    errs = findings(broken, "bad-giveaway-001.yaml")
+    found = " ".join(m for c, _, m in errs if c == "giveaway")
+    for phrase in ("Moderate complexity", "prescription drug management", "Billing note"):
+        assert phrase in found
+
+
+def test_giveaway_phrases_spare_clinical_risk_words() -> None:
+    from coderlib.exercises.key_rules import find_giveaways
+
+    assert find_giveaways("HEART score 2, low risk for MACE. Wells low risk-score.") == []
+    assert find_giveaways("Risk: moderate.")
+    assert find_giveaways("Coder note: no separate E/M")
+
+
+def test_seventh_character_and_placeholder(broken) -> None:
+    errs = findings(broken, "bad-seventh-001.yaml")
+    assert {(c, f) for c, f, _ in errs} == {("seventh", "key.principal_dx"),
+                                           ("seventh", "key.secondary_dx[0]")}
+    assert any("placeholder X" in m for _, _, m in errs)
+
+
+def test_cpt_outside_teaching_subset_is_a_softer_finding(broken) -> None:
+    rep = next(c for c in broken.charts if c.file.endswith("warn-cpt-unverified-001.yaml"))
+    assert rep.ok
+    [f] = [f for f in rep.findings if f.check == "cpt_unverified"]
+    assert f.severity == "warning" and "cannot be verified without a licensed CPT file" in \
+        f.message and "does not exist" not in f.message
+
+
+def test_alternates_are_validated(tmp_path: Path) -> None:
+    def bad_alt(d):
+        d["key"]["principal_dx"]["accept"] = [{"code": "M17.1", "note": "header on purpose"}]
+    path = _variant(tmp_path, GOOD / "outpatient" / "fx-op-knee-001.yaml", "outpatient",
+                    bad_alt)
+    errs = [f for c in validate_path(path).charts for f in c.findings if f.severity == ERROR]
+    assert any(f.field == "key.principal_dx.accept[0]" for f in errs), errs

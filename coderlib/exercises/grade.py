@@ -22,7 +22,17 @@ below 0:
 - `specificity` 0.5: right category, wrong specificity — same ICD-10-CM 3-character
   category; same PCS section, body system and root operation (first 3 characters); same
   CPT/HCPCS first 4 characters (e.g. E/M level 99213 for 99214);
-- `missing` 0: key item with no matching answer entry.
+- `alternate` (the key's credit for it, 1.0 or less): the answer gives a code the key
+  item lists under `accept:` — another answer a careful coder could defend (for a line,
+  possibly the same code with other modifiers); the row's message teaches the difference
+  (its `note`). An exact answer is always matched before an
+  alternate. An alternate of the principal diagnosis that is also one of the key's
+  secondary diagnoses means "either may be sequenced first": an answer that puts it first
+  is graded in that order, without `wrong_sequencing`;
+- `missing` 0: key item with no matching answer entry; a secondary diagnosis or line the
+  key marks `optional: true` (reportable, but coders or payers differ) that is left out is
+  `optional_omitted` instead: no points possible and no penalty (reported, it is graded
+  like any other item).
 
 Deductions on a matched code (each listed in the row's `issues`):
 `wrong_sequencing` −0.5 (the key's principal diagnosis was reported, but not first);
@@ -31,7 +41,8 @@ Deductions on a matched code (each listed in the row's `issues`):
 `wrong_units` −0.25; `wrong_poa` −0.25 (inpatient only; POA missing or different; a key
 POA of `1`, exempt, also accepts a blank). The row's `verdict` is its most serious issue,
 in this order: `missing`, `specificity`, `wrong_laterality`, `wrong_7th`, `wrong_sequencing`,
-`wrong_modifier`, `missing_modifier`, `wrong_units`, `wrong_poa` (else `exact`).
+`wrong_modifier`, `missing_modifier`, `wrong_units`, `wrong_poa`, `alternate` (else
+`exact`).
 
 **Penalties** (subtracted from the points earned): each `extra` answer entry that matches
 no key item −0.5; each `malformed` entry (not shaped like a code of its kind) −0.5; a
@@ -68,7 +79,7 @@ from coderlib.codes.errors import CodeError
 from coderlib.codes.normalize import dotted_icd10cm
 from coderlib.exercises import codesets
 from coderlib.exercises.answer import Answer, AnswerDx, AnswerLine, AnswerProc, parse_answer
-from coderlib.exercises.model import Chart, DxCode, Line, ProcCode
+from coderlib.exercises.model import Alternate, Chart, DxCode, Line, ProcCode
 
 PRINCIPAL_POINTS = 2.0
 ITEM_POINTS = 1.0
@@ -81,11 +92,12 @@ MATCH_CREDIT = {"exact": 1.0, "wrong_7th": 0.5, "wrong_laterality": 0.5, "specif
 DEDUCTIONS = {"wrong_sequencing": 0.5, "wrong_modifier": 0.5, "missing_modifier": 0.5,
               "wrong_units": 0.25, "wrong_poa": 0.25}
 #: every verdict a row can carry, most serious first within each group
-VERDICTS = ("exact", "wrong_7th", "wrong_laterality", "specificity", "missing",
+VERDICTS = ("exact", "alternate", "optional_omitted", "wrong_7th", "wrong_laterality",
+            "specificity", "missing",
             "wrong_sequencing", "wrong_modifier", "missing_modifier", "wrong_units", "wrong_poa",
             "extra", "malformed", "query_ok", "query_expected", "unneeded_query")
 _SERIOUSNESS = ("missing", "specificity", "wrong_laterality", "wrong_7th", "wrong_sequencing",
-                "wrong_modifier", "missing_modifier", "wrong_units", "wrong_poa")
+                "wrong_modifier", "missing_modifier", "wrong_units", "wrong_poa", "alternate")
 
 _LAT_WORDS = {"right", "left", "bilateral", "unspecified", "unilateral", "side", "sides",
               "both"}
@@ -215,9 +227,15 @@ def _relation(system: str, key: str, ans: str) -> str | None:
 
 
 def _match(keys: list[str], answers: list[str | None], system_of: Callable[[str], str],
-           extra_passes: tuple[Callable[[int, int], bool], ...] = ()
+           extra_passes: tuple[Callable[[int, int], bool], ...] = (),
+           alternates: dict[int, list[str]] | None = None
            ) -> dict[int, tuple[int, str]]:
-    """Greedy matching in passes; returns key index -> (answer index, relation)."""
+    """Greedy matching in passes; returns key index -> (answer index, relation).
+
+    ``alternates`` (key index -> codes the key's ``accept:`` list allows) are tried right
+    after the exact pass, so an exact answer is always preferred to an alternate.
+    """
+    alternates = alternates or {}
     taken: set[int] = set()
     out: dict[int, tuple[int, str]] = {}
 
@@ -240,12 +258,16 @@ def _match(keys: list[str], answers: list[str | None], system_of: Callable[[str]
     for wanted in MATCH_CREDIT:
         run(lambda ki, ai, wanted=wanted: wanted
             if _relation(system_of(keys[ki]), keys[ki], answers[ai] or "") == wanted else None)
+        if wanted == "exact" and alternates:
+            run(lambda ki, ai: "alternate" if answers[ai] in alternates.get(ki, ()) else None)
     return out
 
 
 # ----------------------------------------------------------------------------- rows
-def _row_credit(base: str, issues: list[str]) -> tuple[str, float]:
-    credit = MATCH_CREDIT[base] - sum(DEDUCTIONS[i] for i in issues if i in DEDUCTIONS)
+def _row_credit(base: str, issues: list[str], base_credit: float | None = None
+                ) -> tuple[str, float]:
+    start = MATCH_CREDIT[base] if base_credit is None else base_credit
+    credit = start - sum(DEDUCTIONS[i] for i in issues if i in DEDUCTIONS)
     ordered = [base] + issues
     verdict = next((v for v in _SERIOUSNESS if v in ordered), "exact")
     return verdict, max(0.0, credit)
@@ -253,6 +275,8 @@ def _row_credit(base: str, issues: list[str]) -> tuple[str, float]:
 
 _MESSAGES = {
     "exact": "correct",
+    "alternate": "accepted alternative",
+    "optional_omitted": "optional code left out (no penalty)",
     "wrong_7th": "right code, wrong or missing 7th character",
     "wrong_laterality": "wrong side (laterality)",
     "specificity": "right category, wrong specificity",
@@ -289,32 +313,81 @@ def _validity_note(system: str, code: str, chart: Chart) -> str:
     return ""
 
 
+def _optional_row(kind: str, key_text: str, rationale: str, description: str) -> CodeVerdict:
+    """An optional key item the answer left out: no points possible, no penalty."""
+    return CodeVerdict(kind, key_text, "", "optional_omitted", 0.0, 0.0, [],
+                       _MESSAGES["optional_omitted"], rationale, description)
+
+
+def _alternate(item: DxCode | ProcCode | Line, code: str) -> Alternate | None:
+    """The key item's ``accept:`` entry for ``code``, if any."""
+    return next((a for a in item.accept if a.code == code), None)
+
+
+def _alt_message(alt: Alternate) -> str:
+    share = "full credit" if alt.credit >= 1.0 else f"{alt.credit:.0%} credit"
+    return f"{_MESSAGES['alternate']} ({share}): {alt.note}"
+
+
+def _dx_key_order(chart: Chart, ans: Answer) -> tuple[list[DxCode], Alternate | None]:
+    """The key's diagnoses, with principal and a secondary swapped when the key allows it.
+
+    When the answer's first diagnosis is an ``accept:`` alternate of the key's principal and
+    that code is also one of the key's secondary diagnoses ("either may be sequenced
+    first"), the answer's order is graded as the key's, and the alternate is returned.
+    """
+    key: list[DxCode] = list(chart.key.all_dx)
+    first = ans.all_dx[0].code if ans.all_dx else None
+    alt = _alternate(key[0], first) if first and first != key[0].code else None
+    if alt is None:
+        return key, None
+    for i, d in enumerate(key[1:], start=1):
+        if d.code == alt.code:
+            key[0], key[i] = d, key[0]
+            return key, alt
+    return key, None
+
+
 def _grade_dx(chart: Chart, ans: Answer) -> list[CodeVerdict]:
-    key: list[DxCode] = chart.key.all_dx
+    key, swapped = _dx_key_order(chart, ans)
     entries: list[AnswerDx] = ans.all_dx
     has_pdx = ans.principal_dx is not None
     codes = [None if e.problem and not _code_ok_for_match(e) else e.code for e in entries]
-    matches = _match([k.code for k in key], codes, lambda _c: "icd10cm")
+    alts = {ki: [a.code for a in k.accept] for ki, k in enumerate(key) if k.accept}
+    matches = _match([k.code for k in key], codes, lambda _c: "icd10cm", alternates=alts)
     rows = []
     for ki, k in enumerate(key):
         kind = "principal_dx" if ki == 0 else "secondary_dx"
         points = PRINCIPAL_POINTS if ki == 0 else ITEM_POINTS
         key_text = _dx_text(k.code, k.poa, chart.inpatient)
         if ki not in matches:
+            if k.optional and ki > 0:
+                rows.append(_optional_row(kind, key_text, k.rationale,
+                                          _describe("icd10cm", k.code)))
+                continue
             rows.append(CodeVerdict(kind, key_text, "", "missing", 0.0, points, ["missing"],
                                     _MESSAGES["missing"], k.rationale,
                                     _describe("icd10cm", k.code)))
             continue
         ai, rel = matches[ki]
         e = entries[ai]
+        alt = _alternate(k, e.code) if rel == "alternate" else None
+        if ki == 0 and swapped is not None and rel == "exact":
+            rel, alt = "alternate", swapped
         issues = [] if rel == "exact" else [rel]
         if ki == 0 and not (has_pdx and ai == 0):
             issues.append("wrong_sequencing")
-        if chart.inpatient and k.poa is not None and e.poa != k.poa and \
-                not (k.poa == "1" and e.poa is None):
+        want_poa = alt.poa if alt is not None and alt.poa is not None else k.poa
+        if chart.inpatient and want_poa is not None and e.poa != want_poa and \
+                not (want_poa == "1" and e.poa is None):
             issues.append("wrong_poa")
-        verdict, frac = _row_credit(rel, [i for i in issues if i != rel])
+        verdict, frac = _row_credit("exact" if alt else rel, [i for i in issues if i != rel],
+                                    alt.credit if alt else None)
+        if alt is not None and verdict == "exact":
+            verdict = "alternate"
         msgs = [_MESSAGES[i] for i in issues] or [_MESSAGES["exact"]]
+        if alt is not None:
+            msgs[msgs.index(_MESSAGES["alternate"])] = _alt_message(alt)
         if e.problem:
             msgs.append(e.problem)
         note = _validity_note("icd10cm", e.code, chart) if e.code != k.code else ""
@@ -322,7 +395,7 @@ def _grade_dx(chart: Chart, ans: Answer) -> list[CodeVerdict]:
             msgs.append(note)
         if "wrong_poa" in issues:
             msgs[msgs.index(_MESSAGES["wrong_poa"])] = \
-                f"POA should be {k.poa}, you gave {e.poa or 'none'}"
+                f"POA should be {want_poa}, you gave {e.poa or 'none'}"
         rows.append(CodeVerdict(kind, key_text, _dx_text(e.code, e.poa, chart.inpatient),
                                 verdict, round(points * frac, 3), points, issues,
                                 "; ".join(msgs), k.rationale, _describe("icd10cm", k.code),
@@ -361,7 +434,8 @@ def _grade_procs(chart: Chart, ans: Answer) -> list[CodeVerdict]:
     key: list[ProcCode] = chart.key.procedures
     entries: list[AnswerProc] = ans.procedures
     codes = [None if e.problem else e.code for e in entries]
-    matches = _match([k.code for k in key], codes, lambda _c: "icd10pcs")
+    alts = {ki: [a.code for a in k.accept] for ki, k in enumerate(key) if k.accept}
+    matches = _match([k.code for k in key], codes, lambda _c: "icd10pcs", alternates=alts)
     rows = []
     for ki, k in enumerate(key):
         if ki not in matches:
@@ -371,8 +445,10 @@ def _grade_procs(chart: Chart, ans: Answer) -> list[CodeVerdict]:
             continue
         ai, rel = matches[ki]
         e = entries[ai]
-        verdict, frac = _row_credit(rel, [])
-        msgs = [_MESSAGES[rel]]
+        alt = _alternate(k, e.code) if rel == "alternate" else None
+        verdict, frac = _row_credit("exact" if alt else rel, [], alt.credit if alt else None)
+        verdict = "alternate" if alt else verdict
+        msgs = [_alt_message(alt) if alt else _MESSAGES[rel]]
         if rel == "specificity":
             msgs[0] = "right root operation, wrong body part/approach/device/qualifier"
         note = _validity_note("icd10pcs", e.code, chart) if e.code != k.code else ""
@@ -398,21 +474,35 @@ def _grade_lines(chart: Chart, ans: Answer) -> list[CodeVerdict]:
     def same_mods(ki: int, ai: int) -> bool:
         return sorted(key[ki].modifiers) == sorted(entries[ai].modifiers)
 
-    matches = _match([k.code for k in key], codes, codesets.line_system, (same_mods,))
+    alts = {ki: [a.code for a in k.accept] for ki, k in enumerate(key) if k.accept}
+    matches = _match([k.code for k in key], codes, codesets.line_system, (same_mods,), alts)
     rows = []
     for ki, k in enumerate(key):
         system = codesets.line_system(k.code)
         key_text = _line_text(k.code, k.modifiers, k.units)
         if ki not in matches:
+            if k.optional:
+                rows.append(_optional_row("line", key_text, k.rationale,
+                                          _describe(system, k.code)))
+                continue
             rows.append(CodeVerdict("line", key_text, "", "missing", 0.0, ITEM_POINTS,
                                     ["missing"], _MESSAGES["missing"], k.rationale,
                                     _describe(system, k.code)))
             continue
         ai, rel = matches[ki]
         e = entries[ai]
+        alt = _alternate(k, e.code) if rel == "alternate" else None
+        if rel == "exact" and set(e.modifiers) != set(k.modifiers):
+            alt = next((a for a in k.accept if a.code == k.code and a.modifiers is not None
+                        and set(a.modifiers) == set(e.modifiers)), None)
+            rel = "alternate" if alt is not None else rel
         issues = [] if rel == "exact" else [rel]
-        msgs = [_MESSAGES[rel]] if rel != "exact" else []
-        want, got = set(k.modifiers), set(e.modifiers)
+        msgs = [_alt_message(alt) if alt else _MESSAGES[rel]] if rel != "exact" else []
+        if alt is not None:
+            rel = "exact"  # graded as exact at the alternate's credit, then deductions
+        want = set(alt.modifiers if alt is not None and alt.modifiers is not None
+                   else k.modifiers)
+        got = set(e.modifiers)
         if want != got:
             missing, added = want - got, got - want
             if missing & _LAT_MODS and added & _LAT_MODS:
@@ -444,7 +534,11 @@ def _grade_lines(chart: Chart, ans: Answer) -> list[CodeVerdict]:
             base = "wrong_laterality" if rel == "exact" else rel
             if rel != "exact":
                 deductions.append("wrong_modifier")
-        verdict, frac = _row_credit(base, deductions)
+        verdict, frac = _row_credit(base, [d for d in deductions if d != "alternate"],
+                                    alt.credit * MATCH_CREDIT[base] if alt is not None
+                                    else None)
+        if alt is not None and verdict == "exact":
+            verdict = "alternate"
         rows.append(CodeVerdict("line", key_text, _line_text(e.code, e.modifiers, e.units),
                                 verdict, round(ITEM_POINTS * frac, 3), ITEM_POINTS, issues,
                                 "; ".join(msgs) or _MESSAGES["exact"], k.rationale,

@@ -36,6 +36,23 @@ Sex = Literal["M", "F"]
 Poa = Literal["Y", "N", "U", "W", "1"]
 Difficulty = Literal["easy", "medium", "hard"]
 
+_SETTING_TITLES = {"inpatient": "Inpatient stay", "outpatient_surgery": "Outpatient surgery",
+                   "emergency": "Emergency department visit", "office": "Office visit",
+                   "radiology": "Imaging study", "observation": "Observation stay"}
+
+
+def _person(age: int, sex: str) -> str:
+    """``45-year-old woman``, ``8-year-old boy``, ``newborn girl`` (age in whole years).
+
+    >>> _person(0, "M"), _person(8, "F"), _person(45, "F")
+    ('newborn boy', '8-year-old girl', '45-year-old woman')
+    """
+    if age == 0:
+        return "newborn " + ("boy" if sex == "M" else "girl")
+    noun = ("man" if sex == "M" else "woman") if age >= 18 else ("boy" if sex == "M" else "girl")
+    return f"{age}-year-old {noun}"
+
+
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -51,6 +68,15 @@ def _code_text(value: Any) -> Any:
             raise ValueError("code is empty")
         return code
     return value
+
+
+def _poa_value(value: Any) -> Any:
+    """A YAML POA scalar as its letter (a bare Y / N reads as a boolean in YAML 1.1)."""
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, int):
+        return str(value)
+    return value.strip().upper() if isinstance(value, str) else value
 
 
 CodeStr = Annotated[str, BeforeValidator(_code_text)]
@@ -98,21 +124,56 @@ class Doc(_Strict):
     text: str = Field(min_length=1)
 
 
+class Alternate(_Strict):
+    """Another answer a careful coder could defend for one key item.
+
+    ``credit`` is the share of the item's points it earns (1.0 = full credit, 0.5 = partial);
+    ``note`` teaches the difference and is shown to the trainee who gave it. For a line,
+    ``modifiers`` are the alternate's own modifiers (``None``: the key line's). For the
+    principal diagnosis, an alternate that is also a secondary diagnosis of the key means
+    "either may be sequenced first" (e.g. two diagnoses equally meeting the definition).
+
+    >>> Alternate.model_validate({"code": "z00.00", "credit": 1, "note": "Both in use."}).code
+    'Z0000'
+    """
+
+    code: CodeStr
+    credit: float = Field(default=1.0, gt=0.0, le=1.0)
+    note: str = Field(min_length=1)
+    modifiers: list[str] | None = None
+    poa: Poa | None = None
+
+    @field_validator("modifiers", mode="before")
+    @classmethod
+    def _mods(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, (str, int)):
+            value = [value]
+        if isinstance(value, list):
+            return [str(m).strip().upper().lstrip("-") for m in value]
+        return value
+
+    @field_validator("poa", mode="before")
+    @classmethod
+    def _poa_text(cls, value: Any) -> Any:
+        return _poa_value(value)
+
+
 class DxCode(_Strict):
     """An ICD-10-CM diagnosis in the key, with POA (inpatient) and its rationale."""
 
     code: CodeStr
     poa: Poa | None = None
     rationale: str = Field(min_length=1)
+    accept: list[Alternate] = Field(default_factory=list)
+    #: reportable but not required (coders differ): no penalty when left out
+    optional: bool = False
 
     @field_validator("poa", mode="before")
     @classmethod
     def _poa_text(cls, value: Any) -> Any:
-        if isinstance(value, bool):  # YAML reads a bare Y / N as a boolean in YAML 1.1
-            return "Y" if value else "N"
-        if isinstance(value, int):
-            return str(value)
-        return value.strip().upper() if isinstance(value, str) else value
+        return _poa_value(value)
 
 
 class ProcCode(_Strict):
@@ -120,6 +181,7 @@ class ProcCode(_Strict):
 
     code: CodeStr
     rationale: str = Field(min_length=1)
+    accept: list[Alternate] = Field(default_factory=list)
 
 
 class Line(_Strict):
@@ -129,6 +191,9 @@ class Line(_Strict):
     modifiers: list[str] = Field(default_factory=list)
     units: int = Field(default=1, ge=1)
     rationale: str = Field(min_length=1)
+    accept: list[Alternate] = Field(default_factory=list)
+    #: reportable but not required (payer or coder choice): no penalty when left out
+    optional: bool = False
 
     @field_validator("modifiers", mode="before")
     @classmethod
@@ -158,6 +223,9 @@ class Key(_Strict):
     lines: list[Line] = Field(default_factory=list)
     drg: str | None = None
     query: Query | None = None
+    #: why an E/M on the same date as a procedure with a global period is not reported
+    #: separately (the validator accepts this instead of modifier 25/57 on an E/M line)
+    no_separate_em: str | None = None
 
     @field_validator("secondary_dx", "procedures", "lines", mode="before")
     @classmethod
@@ -239,6 +307,29 @@ class Chart(_Strict):
             return self.dates.discharge
         assert self.dates.service is not None  # guaranteed by Dates validation
         return self.dates.service
+
+    @property
+    def neutral_title(self) -> str:
+        """A title that gives nothing away: setting, age, sex and (inpatient) days.
+
+        The practice app shows this to trainees; ``title`` and ``metadata.topics`` are for
+        educators and are shown only after the answer is submitted.
+
+        >>> Chart.model_validate({
+        ...     "id": "x", "title": "Sepsis due to UTI", "setting": "inpatient",
+        ...     "patient": {"age": 77, "sex": "M"},
+        ...     "dates": {"admission": "2026-01-02", "discharge": "2026-01-05"},
+        ...     "documentation": [{"section": "H&P", "text": "Fever."}],
+        ...     "key": {"principal_dx": {"code": "A41.9", "poa": "Y", "rationale": "r"}},
+        ...     "metadata": {"difficulty": "easy", "topics": ["t"], "minutes": 5}}).neutral_title
+        'Inpatient stay, 77-year-old man, 3 days'
+        """
+        kind = _SETTING_TITLES[self.setting]
+        who = _person(self.patient.age, self.patient.sex)
+        if self.inpatient and self.length_of_stay is not None:
+            days = self.length_of_stay
+            return f"{kind}, {who}, {days} day{'s' if days != 1 else ''}"
+        return f"{kind}, {who}"
 
     @property
     def length_of_stay(self) -> int | None:

@@ -1,10 +1,15 @@
 """Machine checks on every answer key: a wrong key teaches the wrong thing.
 
-Per chart: required fields and setting rules, set equals folder, every code exists and is
-billable on the chart's date of service, modifiers are known, no Excludes1 conflict inside
-the key, sex and age plausibility (MCE-style edits), the principal diagnosis is acceptable as
-principal, and the stored MS-DRG equals what :func:`coderlib.drg.group` computes. Across the
-tree: ids are unique. A file that does not load is a failed chart with the loader's message.
+Per chart: required fields and setting rules, set equals folder, every code (and every
+``accept:`` alternate) exists and is billable on the chart's date of service (7th-character
+and placeholder-X problems reported as ``seventh``; CPT codes outside the teaching subset as
+the softer ``cpt_unverified``), modifiers are known, no Excludes1 conflict inside the key,
+sex and age plausibility (MCE-style edits), the principal diagnosis is acceptable as
+principal, the coding conventions of :mod:`coderlib.exercises.key_rules` (POA exempt list,
+external-cause 7th character, same-day E/M with a global procedure, underdosing paired with
+its Z91.1- code, no give-away phrases in the documentation), and the stored MS-DRG equals
+what :func:`coderlib.drg.group` computes. Across the tree: ids are unique. A file that does
+not load is a failed chart with the loader's message.
 
 >>> from coderlib.paths import REPO_ROOT
 >>> report = validate_path(REPO_ROOT / "tests/fixtures/exercises/good")
@@ -25,15 +30,16 @@ import pandas as pd
 
 from coderlib.codes.errors import CodeError
 from coderlib.codes.normalize import dotted_icd10cm
-from coderlib.exercises import codesets
+from coderlib.exercises import codesets, key_rules
 from coderlib.exercises.loader import ChartFileError, chart_files, load_chart
 from coderlib.exercises.model import SETS, Chart
 from coderlib.paths import exercises_dir
 
 ERROR, WARNING, SKIPPED = "error", "warning", "skipped"
 
-CHECKS = ("load", "required", "set", "ids", "codes", "modifiers", "excludes1", "sex_age",
-          "principal", "drg")
+CHECKS = ("load", "required", "set", "ids", "codes", "seventh", "cpt_unverified", "modifiers",
+          "excludes1", "sex_age", "principal", "poa_exempt", "external_cause", "em_global",
+          "underdosing", "giveaway", "drg")
 
 
 @dataclass
@@ -154,6 +160,9 @@ def _check_structure(chart: Chart, rep: ChartReport) -> None:
         if not key.lines:
             rep.add("required", "key.lines", "no CPT/HCPCS lines in an outpatient key",
                     WARNING)
+    if key.principal_dx.optional:
+        rep.add("required", "key.principal_dx.optional", "the principal diagnosis cannot be "
+                "optional")
     _check_duplicates(chart, rep)
 
 
@@ -185,16 +194,31 @@ def _check_duplicates(chart: Chart, rep: ChartReport) -> None:
 
 # ---------------------------------------------------------------- code checks
 def _code_fields(chart: Chart) -> Iterable[tuple[str, str, str]]:
-    """(system, code, field) for every code in the key."""
+    """(system, code, field) for every code in the key, ``accept:`` alternates included."""
     for i, dx in enumerate(chart.key.all_dx):
         yield "icd10cm", dx.code, _dx_field(i)
+        for j, alt in enumerate(dx.accept):
+            yield "icd10cm", alt.code, f"{_dx_field(i)}.accept[{j}]"
     for i, p in enumerate(chart.key.procedures):
         yield "icd10pcs", p.code, f"key.procedures[{i}]"
+        for j, alt in enumerate(p.accept):
+            yield "icd10pcs", alt.code, f"key.procedures[{i}].accept[{j}]"
     for i, ln in enumerate(chart.key.lines):
         yield codesets.line_system(ln.code), ln.code, f"key.lines[{i}]"
+        for j, alt in enumerate(ln.accept):
+            yield codesets.line_system(alt.code), alt.code, f"key.lines[{i}].accept[{j}]"
+
+
+_SEVENTH_WORDS = ("7th character", "placeholder X")
 
 
 def _check_codes(chart: Chart, rep: ChartReport) -> None:
+    """Every code exists and is billable on the date of service.
+
+    A 7th-character or placeholder-X problem is reported under ``seventh``; a well-formed
+    CPT code outside coderlib's teaching subset under ``cpt_unverified`` as a warning (it
+    cannot be verified without a licensed CPT file, which is not the same as not existing).
+    """
     on = chart.date_of_service
     missing: set[str] = set()
     for system, code, fld in _code_fields(chart):
@@ -207,7 +231,15 @@ def _check_codes(chart: Chart, rep: ChartReport) -> None:
             rep.add("codes", fld, f"{exc}; {codesets.SYSTEM_LABELS[system]} codes not checked",
                     SKIPPED)
         except CodeError as exc:
-            rep.add("codes", fld, f"{codesets.SYSTEM_LABELS[system]} {code} on {on}: {exc}")
+            label = codesets.SYSTEM_LABELS[system]
+            if system == "cpt" and exc.reason == "unknown" and "teaching subset" in str(exc):
+                rep.add("cpt_unverified", fld, f"CPT {code} cannot be verified without a "
+                        "licensed CPT file (it is outside coderlib's teaching subset; load "
+                        "one with CODERLIB_CPT_FILE to check it)", WARNING)
+            elif system == "icd10cm" and any(w in str(exc) for w in _SEVENTH_WORDS):
+                rep.add("seventh", fld, f"{label} {code} on {on}: {exc}")
+            else:
+                rep.add("codes", fld, f"{label} {code} on {on}: {exc}")
 
 
 def _check_modifiers(chart: Chart, rep: ChartReport) -> None:
@@ -338,9 +370,88 @@ def group_chart_codes(chart: Chart, dx: list[str], poa: list[str | None],
     return group(enc, explain_result=False)
 
 
+# ---------------------------------------------------------------- coding conventions
+def _check_poa_exempt(chart: Chart, rep: ChartReport) -> None:
+    """POA ``1`` only on exempt codes; exempt codes carry ``1`` or nothing (Appendix I)."""
+    if not chart.inpatient:
+        return
+    for i, dx in enumerate(chart.key.all_dx):
+        entry = key_rules.poa_exempt_entry(dx.code)
+        soft = WARNING if entry is not None and entry.uncertain else ERROR
+        shown = dotted_icd10cm(dx.code)
+        if dx.poa == "1" and entry is None:
+            rep.add("poa_exempt", _dx_field(i) + ".poa", f"{shown} has POA 1 but is not on "
+                    "the POA-exempt list (OCG Appendix I): report Y, N, U or W")
+        elif entry is not None and dx.poa not in (None, "1"):
+            rep.add("poa_exempt", _dx_field(i) + ".poa", f"{shown} is POA-exempt "
+                    f"({entry.title}, OCG Appendix I): report 1 or leave blank, not "
+                    f"{dx.poa}", soft)
+
+
+def _check_external_cause(chart: Chart, rep: ChartReport) -> None:
+    """An external-cause code's 7th character matches the injury it accompanies."""
+    codes = [d.code for d in chart.key.all_dx]
+    wanted = {e for c in codes if (e := key_rules.external_cause_encounter(c))}
+    if not wanted:
+        return
+    for i, code in enumerate(codes):
+        if key_rules.is_external_cause_with_7th(code) and code[6] not in wanted:
+            rep.add("external_cause", _dx_field(i), f"{dotted_icd10cm(code)}: 7th character "
+                    f"{code[6]} does not match the injury's encounter "
+                    f"({'/'.join(sorted(wanted))}); OCG I.C.20.a.3: the external cause takes "
+                    "the 7th character of the encounter for the injury")
+
+
+def _check_em_global(chart: Chart, rep: ChartReport) -> None:
+    """Same-day E/M beside a global procedure carries 25 (minor) or 57 (major)."""
+    lines = chart.key.lines
+    procs = [(ln.code, key_rules.global_days(ln.code)) for ln in lines]
+    procs = [(c, d) for c, d in procs if d is not None]
+    if not procs:
+        return
+    major = any(d == "090" for _, d in procs)
+    ems = [(i, ln) for i, ln in enumerate(lines) if key_rules.is_em(ln.code)]
+    shown = ", ".join(f"{c} ({d}-day global)" for c, d in procs)
+    soft = WARNING if all(key_rules.global_days_uncertain(c) for c, _ in procs) else ERROR
+    for i, ln in ems:
+        mods = set(ln.modifiers)
+        if not mods & {"25", "57"}:
+            need = "57 (decision for surgery) or 25" if major else "25"
+            rep.add("em_global", f"key.lines[{i}].modifiers", f"{ln.code} is billed on the "
+                    f"same date as {shown}: the E/M needs modifier {need}, or leave the E/M "
+                    "out and say why in key.no_separate_em", soft)
+        elif "57" in mods and not major:
+            rep.add("em_global", f"key.lines[{i}].modifiers", f"{ln.code}-57 marks a decision "
+                    f"for major surgery, but {shown} is a minor procedure: use 25", soft)
+    if not ems and not chart.key.no_separate_em:
+        rep.add("em_global", "key.no_separate_em", f"{shown} has a global period and the "
+                "key reports no E/M: say why in key.no_separate_em (e.g. the visit was the "
+                "decision-making included in the procedure)", WARNING)
+
+
+def _check_underdosing(chart: Chart, rep: ChartReport) -> None:
+    """Underdosing (T36-T50, 6th character 6) needs its noncompliance/intent code."""
+    codes = [d.code for d in chart.key.all_dx]
+    if not any(key_rules.is_underdosing_partner(c) for c in codes):
+        for i, code in enumerate(codes):
+            if key_rules.is_underdosing(code):
+                rep.add("underdosing", _dx_field(i), f"{dotted_icd10cm(code)} is underdosing: "
+                        "add the noncompliance or failure-in-dosage code that says why "
+                        "(Z91.12-/Z91.13-/Z91.14-, Z91.A-, or Y63.6-Y63.9; OCG I.C.19.e.5.c)")
+
+
+def _check_giveaways(chart: Chart, rep: ChartReport) -> None:
+    """The documentation must not hand over the answer (``data/giveaway_phrases.yaml``)."""
+    for i, doc in enumerate(chart.documentation):
+        for text, why in key_rules.find_giveaways(doc.text):
+            rep.add("giveaway", f"documentation[{i}]", f"{doc.section}: {text!r} ({why}); "
+                    "write what the physician did and found, not the coding answer")
+
+
 CHART_CHECKS: tuple[Callable[[Chart, ChartReport], None], ...] = (
     _check_structure, _check_codes, _check_modifiers, _check_excludes1, _check_demographics,
-    _check_drg)
+    _check_poa_exempt, _check_external_cause, _check_em_global, _check_underdosing,
+    _check_giveaways, _check_drg)
 
 
 def validate_chart(chart: Chart, file: str | Path = "") -> ChartReport:
