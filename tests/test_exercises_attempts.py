@@ -92,6 +92,7 @@ def test_filters_and_seeded_pick() -> None:
     assert sorted(c.id for c in drill(charts, 10, seed=3)) == sorted(c.id for c in charts)
     assert "sepsis sequencing" in topics(charts)
     assert "key" not in catalogue(charts).columns
+    assert catalogue(charts)["neutral_title"].str.contains(r"-year-old").all()
 
 
 def test_cli_grade_saves_and_reports(tmp_path: Path) -> None:
@@ -126,6 +127,10 @@ def test_cli_list_and_pick() -> None:
     data = json.loads(res.output)
     assert data["chart_id"] == "fx-inj-hand-001" and data["seed"] == 4
     assert "key" not in data
+    assert data["neutral_title"] == "Emergency department visit, 35-year-old woman"
+    text = runner.invoke(app, ["exercises", "pick", "--root", str(GOOD), "--seed", "4",
+                               "--set", "injury"]).output
+    assert data["neutral_title"] in text and data["title"] not in text
     res = runner.invoke(app, ["exercises", "pick", "--root", str(GOOD), "--seed", "4",
                               "--difficulty", "hard"])
     assert res.exit_code == 2

@@ -134,7 +134,7 @@ def test_module_doctests() -> None:
     import coderlib.exercises  # noqa: F401
 
     for name in ("model", "loader", "answer", "grade", "drills", "attempts", "codesets",
-                 "validate", "commands"):
+                 "validate", "commands", "key_rules"):
         module = sys.modules.get(f"coderlib.exercises.{name}") or \
             importlib.import_module(f"coderlib.exercises.{name}")
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

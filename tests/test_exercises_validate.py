@@ -267,3 +267,34 @@ def test_alternates_are_validated(tmp_path: Path) -> None:
                     bad_alt)
     errs = [f for c in validate_path(path).charts for f in c.findings if f.severity == ERROR]
     assert any(f.field == "key.principal_dx.accept[0]" for f in errs), errs
+
+
+def test_exempt_code_may_leave_poa_blank(tmp_path: Path) -> None:
+    def blank(d):
+        d["key"]["secondary_dx"][2]["poa"] = None   # Z79.01: exempt, blank is fine
+        d["key"]["secondary_dx"][0]["poa"] = "Y"    # I10 fixed
+    path = _variant(tmp_path, BROKEN / "inpatient" / "bad-poa-exempt-001.yaml", "inpatient",
+                    blank)
+    errs = [f for c in validate_path(path).charts for f in c.findings if f.severity == ERROR]
+    assert not [f for f in errs if f.check in ("poa_exempt", "required")], errs
+
+
+def test_place_code_at_a_subsequent_encounter_is_flagged(tmp_path: Path) -> None:
+    def add_place(d):
+        d["key"]["secondary_dx"][0]["code"] = "W00.0XXD"
+        d["key"]["secondary_dx"].append({"code": "Y92.480", "rationale": "wrong on purpose"})
+    path = _variant(tmp_path, BROKEN / "injury" / "bad-ext-cause-001.yaml", "injury", add_place)
+    found = [f for c in validate_path(path).charts for f in c.findings
+             if f.check == "external_cause"]
+    assert [(f.field, f.severity) for f in found] == [("key.secondary_dx[1]", "warning")]
+
+
+def test_note_that_reads_like_underdosing_without_a_code_warns(tmp_path: Path) -> None:
+    def no_underdosing(d):
+        d["key"]["secondary_dx"] = []
+    path = _variant(tmp_path, BROKEN / "inpatient" / "bad-underdosing-001.yaml", "inpatient",
+                    no_underdosing)
+    # "stopped lithium on her own": the key now has no underdosing code at all
+    rep = validate_path(path).charts[0]
+    warn = [f for f in rep.findings if f.check == "underdosing"]
+    assert [f.severity for f in warn] == ["warning"] and "lithium" in warn[0].message

@@ -171,11 +171,12 @@ def pick_cmd(
     c = pick.chart
     if as_json:
         _emit_json({"ok": True, "seed": pick.seed, "pool": pick.pool, "chart_id": c.id,
-                    "set": c.set, "setting": c.setting, "title": c.title,
+                    "set": c.set, "setting": c.setting, "neutral_title": c.neutral_title,
+                    "title": c.title,
                     "patient": c.patient.model_dump(), "dates": c.dates.model_dump(),
                     "documentation": [d.model_dump() for d in c.documentation]})
         return
-    typer.echo(f"{c.id} — {c.title} (seed {pick.seed}, 1 of {pick.pool})")
+    typer.echo(f"{c.id} — {c.neutral_title} (seed {pick.seed}, 1 of {pick.pool})")
     typer.echo(f"{c.setting}; patient {c.patient.age} {c.patient.sex}; "
                f"date of service {c.date_of_service}\n")
     typer.echo(c.chart_text())

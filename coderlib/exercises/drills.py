@@ -103,11 +103,16 @@ def drill(charts: Sequence[Chart], n: int, seed: int, **filters: str | None) -> 
 
 
 def catalogue(charts: Sequence[Chart]) -> pd.DataFrame:
-    """One row per chart (no key): id, set, setting, difficulty, topics, minutes, title."""
-    cols = ["id", "set", "setting", "difficulty", "topics", "minutes", "title"]
+    """One row per chart (no key): id, set, setting, difficulty, topics, minutes, title.
+
+    ``neutral_title`` is what a trainee may see before answering; ``title`` and ``topics``
+    name the teaching point (for educators).
+    """
+    cols = ["id", "set", "setting", "difficulty", "topics", "minutes", "title", "neutral_title"]
     rows = [{"id": c.id, "set": c.set, "setting": c.setting,
              "difficulty": c.metadata.difficulty, "topics": ", ".join(c.metadata.topics),
-             "minutes": c.metadata.minutes, "title": c.title} for c in charts]
+             "minutes": c.metadata.minutes, "title": c.title,
+             "neutral_title": c.neutral_title} for c in charts]
     return pd.DataFrame(rows, columns=cols).sort_values(["set", "id"]).reset_index(drop=True)
 
 

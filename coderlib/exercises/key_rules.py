@@ -12,7 +12,8 @@ The rules, and the data files they read (all shipped in ``data/``, each naming i
   modifier 57 (decision for surgery) or 25; a global procedure without an E/M line says why
   in ``key.no_separate_em``.
 - **Underdosing** (OCG I.C.19.e.5.c): an underdosing code (T36-T50, 6th character 6) is
-  paired with a noncompliance or complication-of-care code (Z91.1-, Z91.A-, Y63.6-Y63.9).
+  paired with a noncompliance or complication-of-care code (Z91.1-, Z91.A-, Y63.6-Y63.9);
+  words such as "ran out of his ..." in a note with no underdosing code in the key are a hint.
 - **Give-aways** (``giveaway_phrases.yaml``): the documentation must not state the answer
   (E/M level words, notes to the coder, code numbers).
 
@@ -113,6 +114,26 @@ _UNDERDOSING_PARTNERS = ("Z911", "Z91A", "Y636", "Y638", "Y639")
 def is_underdosing(code: str) -> bool:
     """True for an underdosing code: T36-T50 with 6th character 6."""
     return bool(_UNDERDOSING.match(normalize_code(code)))
+
+
+_UNDERDOSING_HINT = re.compile(
+    r"\b(ran out of (?!money|cash|food|alcohol|beer|gas|cigarettes|time)|"
+    r"stopped (taking )?(his|her|their) \w+|stopped \w+ (on (his|her) own|"
+    r"\d+ (days|weeks|months) ago)|not taking (his|her|their) \w+|skipp(ed|ing) (doses|"
+    r"(his|her) \w+)|(half|less than) (of )?(his|her|the) (prescribed|usual)|"
+    r"rationing|cannot afford (his|her|the)? ?(refills|medication|insulin))", re.IGNORECASE)
+
+
+def underdosing_hint(text: str) -> str | None:
+    """Words in a note that suggest underdosing (a prescribed drug taken less or stopped).
+
+    >>> underdosing_hint("He ran out of his tiotropium inhaler last week.")
+    'ran out of '
+    >>> underdosing_hint("Last drink 30 h ago; ran out of money.") is None
+    True
+    """
+    m = _UNDERDOSING_HINT.search(text)
+    return m.group(0) if m else None
 
 
 def is_underdosing_partner(code: str) -> bool:

@@ -136,9 +136,10 @@ def _check_structure(chart: Chart, rep: ChartReport) -> None:
         if key.drg is None:
             rep.add("required", "key.drg", "inpatient charts need the expected MS-DRG")
         for i, dx in enumerate(key.all_dx):
-            if dx.poa is None:
+            if dx.poa is None and not key_rules.is_poa_exempt(dx.code):
                 rep.add("required", _dx_field(i) + ".poa", f"{dotted_icd10cm(dx.code)}: "
-                        "inpatient diagnoses need a POA indicator (Y, N, U, W or 1)")
+                        "inpatient diagnoses need a POA indicator (Y, N, U, W; 1 or blank "
+                        "only for POA-exempt codes)")
         for i, line in enumerate(key.lines):
             rep.add("required", f"key.lines[{i}]", f"{line.code}: CPT/HCPCS lines belong to "
                     "outpatient or pro-fee charts, not the inpatient facility key")
@@ -395,6 +396,11 @@ def _check_external_cause(chart: Chart, rep: ChartReport) -> None:
     if not wanted:
         return
     for i, code in enumerate(codes):
+        if code.startswith(("Y92", "Y93")) and "A" not in wanted:
+            rep.add("external_cause", _dx_field(i), f"{dotted_icd10cm(code)}: place and "
+                    "activity codes are reported once, at the initial encounter (OCG "
+                    "I.C.20.b/c); every injury here is a subsequent or sequela encounter",
+                    WARNING)
         if key_rules.is_external_cause_with_7th(code) and code[6] not in wanted:
             rep.add("external_cause", _dx_field(i), f"{dotted_icd10cm(code)}: 7th character "
                     f"{code[6]} does not match the injury's encounter "
@@ -430,8 +436,18 @@ def _check_em_global(chart: Chart, rep: ChartReport) -> None:
 
 
 def _check_underdosing(chart: Chart, rep: ChartReport) -> None:
-    """Underdosing (T36-T50, 6th character 6) needs its noncompliance/intent code."""
+    """Underdosing (T36-T50, 6th character 6) needs its noncompliance/intent code.
+
+    A note that reads like underdosing ("ran out of", "stopped her ...") with no underdosing
+    code in the key gets a warning: the key may be missing it (OCG I.C.19.e.5.c).
+    """
     codes = [d.code for d in chart.key.all_dx]
+    hint = key_rules.underdosing_hint(chart.chart_text())
+    if hint and not any(key_rules.is_underdosing(c) for c in codes):
+        rep.add("underdosing", "key", f"the documentation says {hint!r} but the key has no "
+                "underdosing code (T36-T50, 6th character 6): check whether a prescribed drug "
+                "was taken less than prescribed (OCG I.C.19.e.5.c), or say in a rationale why "
+                "not", WARNING)
     if not any(key_rules.is_underdosing_partner(c) for c in codes):
         for i, code in enumerate(codes):
             if key_rules.is_underdosing(code):
