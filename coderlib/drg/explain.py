@@ -19,12 +19,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from coderlib.codes.normalize import dotted_icd10cm as _dotted_any
 from coderlib.drg.encounter import Encounter
 from coderlib.drg.engine import Engine
+
+if TYPE_CHECKING:  # pandas is imported on first use: `import coderlib.drg` stays fast
+    import pandas as pd
 
 
 def dotted_icd10cm(code: str) -> str:
@@ -125,6 +127,8 @@ class Explanation:
 
     def table(self) -> pd.DataFrame:
         """One row per secondary: code (dotted), POA, level, verdict, reason, detail."""
+        import pandas as pd
+
         rows = [{"code": dotted_icd10cm(s.code), "poa": s.poa, "level": s.level,
                  "verdict": s.verdict, "deciding": s.deciding, "reason": s.reason,
                  "detail": s.detail} for s in self.secondaries]
@@ -248,7 +252,7 @@ def explain(engine: Engine, enc: Encounter, out: dict, drg: str, mdc: str,
     else:
         mdc_reason = (f"MDC {mdc} ({MDC_NAMES.get(mdc, '?')}): the principal diagnosis "
                       f"{dotted_icd10cm(pdx)} is assigned to MDC "
-                      f"{pdx_mdc if pdx_mdc is not None else '?'} in MS-DRG "
+                      f"{f'{pdx_mdc:02d}' if isinstance(pdx_mdc, int) else '?'} in MS-DRG "
                       f"{engine.version}.")
         facts = engine.dx_facts(pdx)
         if facts.sex and enc.sex in ("M", "F") and facts.sex != enc.sex:
