@@ -57,6 +57,9 @@ class RowError(ValueError):
         self.row, self.column, self.reason = row, column, reason
         super().__init__(f"row {row}, column {column}: {reason}")
 
+    def __reduce__(self):  # noqa: ANN204 - survives the trip back from a worker process
+        return (RowError, (self.row, self.column, self.reason))
+
 
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, float) and value != value) or (
