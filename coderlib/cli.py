@@ -49,6 +49,9 @@ _register_codes(app)
 from coderlib.codes.pcs_modifier_commands import register as _register_pcs  # noqa: E402
 
 _register_pcs(app)
+from coderlib.drills.commands import register as _register_drills  # noqa: E402
+
+_register_drills(app)
 # END REGISTRATIONS
 
 
