@@ -387,7 +387,8 @@ def generate(kind: str, n: int, seed: int, *, exam: str = "CCS",
         seen.add(item.stem)
         slug = kind.replace("_", "")
         out.append(item.model_copy(update={"id": f"gen-{slug}-{exam.lower()}-{seed}-{len(out) + 1}",
-                                           "seed": seed, "source": f"generator:{kind}"}))
+                                           "seed": seed,
+                                           "source": item.source or f"generator:{kind}"}))
     return out
 
 
