@@ -28,6 +28,22 @@ from coderlib.drills.blueprint import load_blueprint
 CONFIDENCE = 0.95
 
 
+def period_bounds(period: str | None) -> dict[str, str]:
+    """``since``/``until`` filters for a period ``YYYY-MM`` (or ``{}`` for all time).
+
+    >>> period_bounds("2026-11")
+    {'since': '2026-11-01', 'until': '2026-11-30'}
+    """
+    if not period:
+        return {}
+    try:
+        start = dt.date.fromisoformat(f"{period}-01")
+    except ValueError:
+        raise ValueError(f"period {period!r}: expected YYYY-MM") from None
+    nxt = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return {"since": start.isoformat(), "until": (nxt - dt.timedelta(days=1)).isoformat()}
+
+
 def answers(con: sqlite3.Connection, *, learner: str | None = None,
             class_name: str | None = None, since: dt.date | str | None = None,
             until: dt.date | str | None = None) -> pd.DataFrame:
