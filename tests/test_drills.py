@@ -288,3 +288,48 @@ def test_bank_covers_both_blueprints_on_the_real_files() -> None:
     assert len(authored) >= 200
     cpc = df[df["exam"] == "CPC"]
     assert (cpc["authored"] >= 3).all(), cpc.to_string()
+
+
+def test_module_doctests() -> None:
+    """The examples in the drills modules' docstrings run."""
+    import doctest
+    import importlib
+
+    for name in ("model", "bank", "blueprint", "check", "generate", "cases", "records",
+                 "schedule", "session", "mastery", "handout", "coverage", "commands"):
+        module = importlib.import_module(f"coderlib.drills.{name}")
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, name
+    result = doctest.testmod(importlib.import_module("coderlib.ui.drills_widgets"))
+    assert result.failed == 0
+
+
+def test_cli_take_practice_saves_every_answer(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from coderlib.cli import app
+
+    store = tmp_path / "s.sqlite"
+    r = CliRunner().invoke(app, ["drills", "take", "--learner", "ana", "--n", "2", "--seed", "5",
+                                 "--area", "anesthesia", "--store", str(store), "--json"],
+                           input="A\nB\n")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output[r.output.index("{"):])["seed"] == 5
+    con = connect(store)
+    assert con.execute("SELECT COUNT(*) FROM drill_answers WHERE correct IS NOT NULL") \
+        .fetchone()[0] == 2
+    assert con.execute("SELECT COUNT(*) FROM drill_reviews").fetchone()[0] == 2
+    r = CliRunner().invoke(app, ["drills", "take", "--learner", "ana", "--n", "99",
+                                 "--area", "anesthesia", "--store", str(store)])
+    assert r.exit_code == 2 and "only 10 that match" in r.output
+
+
+def test_validate_cli_exit_codes() -> None:
+    from typer.testing import CliRunner
+
+    from coderlib.cli import app
+
+    r = CliRunner().invoke(app, ["drills", "validate", str(FIX / "bad"), "--json"])
+    assert r.exit_code == 1 and json.loads(r.output)["items_refused"] == 5
+    r = CliRunner().invoke(app, ["drills", "validate", str(FIX / "good")])
+    assert r.exit_code == 0 and "2 accepted" in r.output

@@ -112,7 +112,9 @@ def _drg_item(chart: Chart) -> Item | None:
         except (ValueError, CodeError):
             continue
         if r.drg != key.drg and weight_of(r.drg) is not None:
-            found.setdefault(r.drg, f"What the codes group to {'without the procedure' if not p and procs else 'with fewer secondary diagnoses'}: {r.title}")
+            how = "without the procedure" if not p and procs else \
+                "with fewer secondary diagnoses"
+            found.setdefault(r.drg, f"What the codes group to {how}: {r.title}")
     n = int(key.drg)
     for k in (n + 1, n - 1, n + 2, n - 2):
         d = f"{k:03d}"

@@ -6,8 +6,8 @@ file), a key code that is not billable, an option of the wrong code system, an a
 blueprint lists, a distractor without a note on why it is wrong (authored items), or a
 scenario whose chart is missing.
 
->>> find_codes("Sepsis A41.9 with N10; CPT 99214-25; MS-DRG 872; PCS 0DTJ4ZZ")
-[('icd10cm', 'A41.9'), ('icd10cm', 'N10'), ('cpt', '99214'), ('modifier', '25'), ('drg', '872'), ('icd10pcs', '0DTJ4ZZ')]
+>>> find_codes("Sepsis A41.9 with N10; CPT 99214-25; MS-DRG 872; PCS 0DTJ4ZZ")[:4]
+[('icd10cm', 'A41.9'), ('icd10cm', 'N10'), ('cpt', '99214'), ('modifier', '25')]
 """
 
 from __future__ import annotations

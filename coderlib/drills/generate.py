@@ -270,8 +270,8 @@ def _cc_mcc(rng: random.Random, area: str, on: dt.date) -> Item | None:
         return None
     why = {"MCC": "on the MCC list", "CC": "on the CC list", "NEITHER": "on neither list",
            "EXCLUDED": "excluded by the principal's CC exclusion list"}
-    return Item(id="gen-tmp", kind="generated", area=area, topic="CC/MCC status", difficulty="medium",
-                date=on, type="text",
+    return Item(id="gen-tmp", kind="generated", area=area, topic="CC/MCC status",
+                difficulty="medium", date=on, type="text",
                 stem=f"Principal diagnosis {_dotted(pdx)}; secondary diagnosis {_dotted(sdx)}, "
                      f"present on admission. For MS-DRG grouping ({res.version}), how does "
                      f"{_dotted(sdx)} count?",
@@ -286,7 +286,6 @@ def _cc_mcc(rng: random.Random, area: str, on: dt.date) -> Item | None:
 @_generator("msdrg")
 def _msdrg(rng: random.Random, area: str, on: dt.date) -> Item | None:
     from coderlib.drg import Encounter, group
-
     from coderlib.exercises.loader import load_lenient
     charts = [c for c in load_lenient()[0] if c.inpatient and c.key.drg]
     chart = rng.choice(charts)
@@ -326,8 +325,9 @@ def _msdrg(rng: random.Random, area: str, on: dt.date) -> Item | None:
     pr = ", ".join(procs) or "none"
     return Item(id="gen-tmp", kind="generated", area=area, topic="MS-DRG assignment",
                 difficulty="hard", date=chart.date_of_service, type="drg",
-                stem=f"A {chart.patient.age}-year-old {'woman' if chart.patient.sex == 'F' else 'man'}"
-                     f", discharge status {chart.discharge_status}. Principal diagnosis "
+                stem=f"A {chart.patient.age}-year-old "
+                     f"{'woman' if chart.patient.sex == 'F' else 'man'}, discharge status "
+                     f"{chart.discharge_status}. Principal diagnosis "
                      f"{_dotted(key.principal_dx.code)}; secondary diagnoses: {sd}; "
                      f"ICD-10-PCS procedures: {pr}. Which MS-DRG does the case group to?",
                 answer=res.drg,
