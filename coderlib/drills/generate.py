@@ -228,6 +228,11 @@ def _excludes1(rng: random.Random, area: str, on: dt.date) -> Item | None:
                           "so they are never coded together (OCG I.A.12.a).")
 
 
+#: secondary diagnoses coders meet often; the grouper, not this list, decides their status
+_SECONDARIES = ("N17.9", "E87.1", "J96.01", "E43", "E44.0", "D62", "E11.65", "I50.23", "N18.4",
+                "L89.154", "R65.20", "G93.41", "J18.9", "I48.91", "E66.01", "F10.20", "E78.5",
+                "K21.9", "I10", "E87.6", "N39.0", "J44.1", "I63.9", "R53.1", "E86.0")
+
 _SEVERITY_TEXT = {"MCC": "An MCC (major complication or comorbidity)",
                   "CC": "A CC (complication or comorbidity)",
                   "NEITHER": "Neither a CC nor an MCC",
@@ -248,11 +253,10 @@ def _chart_codes() -> tuple[tuple[str, ...], tuple[str, ...]]:
 @_generator("cc_mcc")
 def _cc_mcc(rng: random.Random, area: str, on: dt.date) -> Item | None:
     from coderlib.drg import Encounter, group
-    from coderlib.drg.engine import code_pools
 
     pdxs, sdxs = _chart_codes()
     pdx = rng.choice(pdxs)
-    sdx = rng.choice(sdxs + tuple(code_pools().cc[::97]))
+    sdx = rng.choice(sdxs + _SECONDARIES)
     if sdx == pdx:
         return None
     try:
