@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from coderlib.drg import Encounter, EncounterError, VersionError, group, version_for_date
-from coderlib.drg.engine import engine_for_version, no_exclusion_cc_codes
 
 ORACLE = (Path(__file__).resolve().parents[2] / "shared" / "oracles" / "msdrg-v43"
           / "cms_grouper_v43_targeted.csv")
@@ -50,12 +49,11 @@ def test_oracle_case(row: dict[str, str]) -> None:
         assert res.errors, "DRG 999 must come with an error saying why"
 
 
-def test_no_exclusion_codes_read_from_table_6k() -> None:
-    codes = no_exclusion_cc_codes()
-    assert codes["J1282"] == "MCC" and codes["Z1621"] == "CC"
-    assert "I4820" not in codes  # has a PDX collection
-    ccmap = engine_for_version("v43").ccmap
-    assert ccmap["J1282"]["pdx"] is None
+def test_no_exclusion_cc_codes_count() -> None:
+    # J12.82 (MCC) and Z16.21 (CC) have no CC-exclusion list in Table 6K: they count
+    res = group(Encounter(pdx="J189", sdx=["J1282"]))
+    assert res.drg == "193" and res.explanation.secondaries[0].verdict == "MCC"
+    assert group(Encounter(pdx="J189", sdx=["Z1621"])).drg == "194"
 
 
 def test_versions_by_discharge_date() -> None:
@@ -65,8 +63,13 @@ def test_versions_by_discharge_date() -> None:
     with pytest.raises(VersionError, match="before 2025-10-01"):
         version_for_date(date(2025, 9, 30))
     assert version_for_date(date(2025, 9, 30), allow_older=True) == "v42.1"
-    with pytest.raises(VersionError, match="v44"):
-        version_for_date(date(2026, 10, 1))
+    assert version_for_date(date(2022, 10, 1), allow_older=True) == "v40"
+    with pytest.raises(VersionError, match="v40"):
+        version_for_date(date(2022, 9, 30), allow_older=True)
+    assert version_for_date(date(2026, 10, 1)) == "v44"
+    assert version_for_date(date(2027, 3, 31)) == "v44"
+    with pytest.raises(VersionError, match="2027-03-31"):
+        version_for_date(date(2027, 4, 1))
     res = group(Encounter(pdx="I5022", discharge_date="2026-06-01"))
     assert res.version == "v43.1" and res.drg == "293"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -97,6 +98,8 @@ def test_group_frame_rows_and_errors() -> None:
     assert out["drg"].tolist() == ["291", "195", "999"]
     assert out["version"].tolist() == ["v43", "v43.1", "v43"]
     assert "header" in out.loc[2, "warnings"]
+    assert out.loc[2, "error"].startswith("row 3 (id=c): pdx: ") and "N40" in out.loc[2, "error"]
+    assert out.loc[0, "error"] == "" and out.loc[1, "error"] == ""
     ex = json.loads(out.loc[0, "explanation"])
     assert ex["deciding_sdx"] == ["J9601"]
     bad = df.assign(age=[70, "old", 60])
@@ -141,12 +144,92 @@ def test_cli_group_csv(tmp_path) -> None:
                    "3,J189,,,abc,M,01,2025-11-01\n")
     out = tmp_path / "out.csv"
     res = runner.invoke(app, ["group", "--csv", str(src), "--out", str(out), "--json"])
-    assert res.exit_code == 1  # one bad row
+    assert res.exit_code == 3  # completed with row errors
     summary = json.loads(res.output)
-    assert summary["grouped"] == 2
+    assert summary["grouped"] == 2 and summary["exit_code"] == 3
     assert summary["error_messages"] == [
         "row 3 (id=3), column age: must be a whole number of years, got 'abc'"]
     got = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(got.columns)[:6] == ["id", "drg", "mdc", "severity", "weight", "explanation"]
     assert got["drg"].tolist() == ["291", "419", ""]
     assert json.loads(got.loc[1, "explanation"])["deciding_procedures"] == ["0FT44ZZ"]
+
+
+def test_cli_exit_codes(tmp_path) -> None:
+    ok = runner.invoke(app, ["group", "--pdx", "J189", "--json"])
+    assert ok.exit_code == 0 and json.loads(ok.output)["error"] == ""
+    ungroupable = runner.invoke(app, ["group", "--pdx", "N40", "--json"])
+    assert ungroupable.exit_code == 1
+    data = json.loads(ungroupable.output)
+    assert data["drg"] == "999" and "header" in data["error"]
+    dropped = runner.invoke(app, ["group", "--pdx", "K8010", "--proc", "0FT44ZZ",
+                                  "--proc", "0ZZZZZZ"])
+    assert dropped.exit_code == 1 and "procedures[1]" in dropped.output
+    assert runner.invoke(app, ["group", "--pdx", "J189", "--sex", "MF"]).exit_code == 2
+    bad_date = runner.invoke(app, ["group", "--pdx", "J189", "--discharge-date",
+                                   "2026-02-10garbage", "--json"])
+    assert bad_date.exit_code == 2 and "discharge_date" in json.loads(bad_date.output)["error"]
+    late = runner.invoke(app, ["group", "--pdx", "J189", "--discharge-date", "2027-04-01",
+                               "--json"])
+    assert late.exit_code == 2 and "2027-03-31" in json.loads(late.output)["error"]
+    assert "Exit codes" in runner.invoke(app, ["group", "--help"]).output
+    # batch: a 999 row and a dropped procedure are row errors; the others are grouped
+    src = tmp_path / "in.csv"
+    src.write_text("id,pdx,sdx,proc,age,sex,discharge_status,discharge_date\n"
+                   "1,N40,,,70,M,01,2025-11-01\n"
+                   "2,K8010,,0FT44ZZ;0ZZZZZZ,50,F,01,2025-11-01\n"
+                   "3,J189,,,60,M,01,2025-11-01\n"
+                   "4,I214,,,60,M,41,2025-11-01\n")
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["group", "--csv", str(src), "--out", str(out), "--json"])
+    assert res.exit_code == 3
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert got["drg"].tolist() == ["999", "419", "195", "999"]
+    assert got.loc[0, "error"].startswith("row 1 (id=1)")
+    assert "procedures[1]" in got.loc[1, "error"] and got.loc[2, "error"] == ""
+    assert "discharge_status" in got.loc[3, "error"]
+    # a trailing comma on data rows is not taken as an index column
+    src.write_text("id,pdx,sdx\n1,J189,,\n")
+    res = runner.invoke(app, ["group", "--csv", str(src), "--out", str(out), "--json"])
+    assert res.exit_code == 2 and "line 2 has 4 fields" in json.loads(res.output)["error"]
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    res = runner.invoke(app, ["group", "--csv", str(empty), "--out", str(out), "--json"])
+    assert res.exit_code == 2 and "empty" in json.loads(res.output)["error"]
+
+
+def test_group_frame_two_processes_same_as_one() -> None:
+    from coderlib.drg.synthetic import synthetic_frame
+
+    df = synthetic_frame(5000, seed=7).drop(columns=["case_type"])
+    one = group_frame(df, processes=1, on_error="record", progress=False)
+    two = group_frame(df, processes=2, on_error="record", progress=False)
+    pd.testing.assert_frame_equal(one, two)
+
+
+def test_table5_import_for_fy2027(tmp_path, monkeypatch) -> None:
+    from coderlib.drg import group
+    from coderlib.drg.weights import import_table5, weight_for_version
+
+    monkeypatch.setenv("CODERLIB_STORE", str(tmp_path / "store" / "coderlib.sqlite"))
+    enc = Encounter(pdx="K8010", procedures=["0FT44ZZ"], discharge_date="2026-11-01")
+    before = group(enc)
+    assert before.weight is None and weight_for_version("419", "v44") is None
+    src = Path(__file__).parent / "fixtures" / "table5_fy2027_sample.txt"
+    res = runner.invoke(app, ["drg-weights", "import", str(src), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["drgs"] == 6
+    try:
+        after = group(enc)
+        assert after.weight == pytest.approx(1.8712)
+        assert not [w for w in after.warnings if w.edit == "weight_not_loaded"]
+        assert weight_for_version("291", "v43") == weight_of("291")  # FY2026 untouched
+        assert weight_for_version("449", "v44") == pytest.approx(3.1001)
+        assert what_if(enc, remove_procedures=["0FT44ZZ"]).payment_after == pytest.approx(
+            round(0.9101 * DEFAULT_BASE_RATE, 2))
+    finally:
+        import_table5.__globals__["_imported"].cache_clear()
+    bad = tmp_path / "bad.txt"
+    bad.write_text("not a table\n")
+    res = runner.invoke(app, ["drg-weights", "import", str(bad), "--json"])
+    assert res.exit_code == 2 and "MS-DRG" in json.loads(res.output)["error"]

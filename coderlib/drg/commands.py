@@ -4,10 +4,16 @@ Examples::
 
     coderlib group --pdx I50.22 --sdx J96.01 --sdx "E11.9:N" --age 70 --sex F --json
     coderlib group --csv encounters.csv --out grouped.csv
+
+Exit codes: 0 every result is valid; 1 the encounter was grouped but has errors (DRG 999,
+an invalid code the grouper ignored); 2 bad input (an option, a date outside the versions,
+an unreadable or malformed CSV); 3 a CSV was grouped but some rows have errors (each
+named by row number in the ``error`` column and on stderr; the other rows are grouped).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from pathlib import Path
@@ -16,13 +22,17 @@ import pandas as pd
 import typer
 
 from coderlib.codes.normalize import dotted_icd10cm
-from coderlib.drg.batch import RowError, group_frame
+from coderlib.drg.batch import group_frame
 from coderlib.drg.encounter import Encounter, EncounterError, parse_code_list
 from coderlib.drg.engine import VersionError
 from coderlib.drg.grouper import group
-from coderlib.drg.weights import DEFAULT_BASE_RATE, payment
+from coderlib.drg.weights import DEFAULT_BASE_RATE
 
 CSV_OUTPUT = ["id", "drg", "mdc", "severity", "weight", "explanation", "warnings", "error"]
+EXIT_OK, EXIT_ERRORS, EXIT_BAD_INPUT, EXIT_ROW_ERRORS = 0, 1, 2, 3
+EXIT_CODES_HELP = ("Exit codes: 0 every result valid; 1 grouped with errors (DRG 999 or an "
+                   "invalid code ignored); 2 bad input; 3 CSV completed with row errors "
+                   "(reported by row number, other rows grouped).")
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -51,10 +61,13 @@ def group_command(
     discharge_status: str = typer.Option("01", "--discharge-status",
                                          help="Two-digit patient status (01 home, 20 died)."),
     discharge_date: str = typer.Option("2025-10-01", "--discharge-date",
-                                       help="YYYY-MM-DD; picks MS-DRG v43 or v43.1."),
+                                       help="YYYY-MM-DD; picks the MS-DRG version: v43 "
+                                            "from 2025-10-01, v43.1 from 2026-04-01, v44 "
+                                            "from 2026-10-01 to 2027-03-31."),
     allow_older: bool = typer.Option(False, "--allow-older",
-                                     help="Before 2025-10-01: group with drgpy's older "
-                                          "MS-DRG version instead of failing."),
+                                     help="Before 2025-10-01: group with the older MS-DRG "
+                                          "version in force (back to v40, 2022-10-01) "
+                                          "instead of failing."),
     base_rate: float = typer.Option(DEFAULT_BASE_RATE, "--base-rate",
                                     help="Base rate in USD for the payment estimate."),
     csv_in: Path = typer.Option(None, "--csv", help="Group a CSV (id,pdx,sdx,proc,age,sex,"
@@ -62,7 +75,13 @@ def group_command(
     out: Path = typer.Option(None, "--out", help="Output CSV for --csv."),
     as_json: bool = typer.Option(False, "--json", help="JSON output."),
 ) -> None:
-    """Assign the MS-DRG (v43/v43.1) with an explanation, weight and payment estimate."""
+    """Assign the MS-DRG (CMS grouper logic, v43/v43.1/v44) with an explanation, weight and
+    payment estimate.
+
+    Exit codes: 0 every result valid; 1 grouped with errors (DRG 999, or an invalid code
+    the grouper ignored); 2 bad input; 3 a CSV completed with row errors (each reported by
+    row number; the other rows are grouped).
+    """
     if csv_in is not None:
         _group_csv(csv_in, out, as_json)
         return
@@ -75,18 +94,22 @@ def group_command(
     except (EncounterError, VersionError) as err:
         _fail(str(err), as_json)
         return
-    pay = payment(res.drg, base_rate)
+    pay = round(res.weight * base_rate, 2) if res.weight is not None else None
+    code = EXIT_ERRORS if res.errors else EXIT_OK
     if as_json:
         data = res.to_dict()
         data["payment"] = pay
         data["base_rate"] = base_rate
         data["encounter"] = enc.to_dict()
+        data["error"] = "; ".join(e.message for e in res.errors)
         typer.echo(json.dumps(data, indent=2))
+        if code:
+            raise typer.Exit(code)
         return
     typer.echo(f"MS-DRG {res.drg}  {res.title}")
     typer.echo(f"  MDC {res.mdc}  {res.partition}  severity {res.severity}  version "
                f"{res.version}")
-    if res.weight is not None:
+    if res.weight is not None and pay is not None:
         typer.echo(f"  weight {res.weight:.4f}  estimated payment ${pay:,.2f} "
                    f"(base rate ${base_rate:,.2f})")
     ex = res.explanation
@@ -98,9 +121,46 @@ def group_command(
             typer.echo(f"    {dotted_icd10cm(s.code):10} POA {s.poa or '-':2} "
                        f"{s.verdict:13}{mark} {s.detail}")
         for p in ex.procedures:
-            typer.echo(f"    {p.code:10} {'O.R.' if p.is_or else 'non-O.R.':9} {p.detail}")
+            kind = "pre-MDC" if p.is_or is None else "O.R." if p.is_or else "non-O.R."
+            typer.echo(f"    {p.code:10} {kind:9} {p.detail}")
     for w in res.warnings:
         typer.echo(f"  {w.level}: {w.message}")
+    if code:
+        raise typer.Exit(code)
+
+
+def read_encounters_csv(path: Path) -> pd.DataFrame:
+    """Read an encounters CSV as text columns: no index inference, a row with more or fewer
+    fields than the header is refused by row number (the one place to swap for a stricter
+    reader). Raises ValueError naming the file and the reason."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"--csv: {path} is not UTF-8 text (byte {err.start}); save it as "
+                         "UTF-8") from None
+    except csv.Error as err:
+        raise ValueError(f"--csv: {path} is not a readable CSV ({err})") from None
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise ValueError(f"--csv: {path} is empty (expected a header line)")
+    header = [h.strip() for h in rows[0]]
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raise ValueError(f"--csv: {path} repeats column(s) {', '.join(dupes)}")
+    body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    for n, r in enumerate(rows[1:], start=2):
+        if any(cell.strip() for cell in r) and len(r) != len(header):
+            raise ValueError(f"--csv: {path} line {n} has {len(r)} fields but the header has "
+                             f"{len(header)} (a stray comma?)")
+    return pd.DataFrame(body, columns=header, dtype=str)
+
+
+def write_grouped_csv(frame: pd.DataFrame, out: Path) -> None:
+    """Write the grouped rows (the one place to swap for an atomic, formula-safe writer)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    frame.to_csv(tmp, index=False)
+    tmp.replace(out)
 
 
 def _group_csv(path: Path, out: Path | None, as_json: bool) -> None:
@@ -109,36 +169,69 @@ def _group_csv(path: Path, out: Path | None, as_json: bool) -> None:
     if not path.exists():
         _fail(f"--csv: {path} does not exist", as_json)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        _fail(f"--csv: {path} is not a readable CSV ({err})", as_json)
+        df = read_encounters_csv(path)
+    except ValueError as err:
+        _fail(str(err), as_json)
         return
     missing = [c for c in ("id", "pdx") if c not in df.columns]
     if missing:
         _fail(f"--csv: {path} lacks column(s) {', '.join(missing)}; expected id,pdx,sdx,proc,"
               "age,sex,discharge_status,discharge_date", as_json)
+    res = group_frame(df, explain=True, on_error="record")[CSV_OUTPUT]
     try:
-        res = group_frame(df, explain=True, on_error="record")
-    except RowError as err:
-        _fail(str(err), as_json)
-        return
-    res = res[CSV_OUTPUT]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    res.to_csv(out, index=False)
-    bad = res[res["error"].astype(bool)]
-    summary = {"rows": len(res), "grouped": int(len(res) - len(bad)), "errors": len(bad),
-               "out": str(out), "error_messages": bad["error"].tolist()}
+        write_grouped_csv(res, out)
+    except OSError as err:
+        _fail(f"--out: cannot write {out} ({err.strerror or err})", as_json, EXIT_ERRORS)
+    bad = res[res["error"].fillna("").ne("")]
+    summary = {"rows": len(res), "grouped": int(res["drg"].fillna("").ne("").sum()),
+               "valid": int(len(res) - len(bad)), "errors": len(bad), "out": str(out),
+               "error_messages": bad["error"].tolist(),
+               "exit_code": EXIT_ROW_ERRORS if len(bad) else EXIT_OK}
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
     else:
-        typer.echo(f"grouped {summary['grouped']} of {summary['rows']} rows -> {out}")
+        typer.echo(f"grouped {summary['grouped']} of {summary['rows']} rows, "
+                   f"{summary['valid']} without errors -> {out}")
         for msg in summary["error_messages"]:
             typer.echo(f"error: {msg}", err=True)
+        if len(bad):
+            typer.echo(f"completed with row errors ({len(bad)} row(s)); exit code 3",
+                       err=True)
     if len(bad):
         sys.stdout.flush()
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_ROW_ERRORS)
+
+
+weights_app = typer.Typer(help="MS-DRG weights: import CMS's Table 5 of a fiscal year "
+                                "(FY2027 is in no package).", no_args_is_help=True)
+
+
+@weights_app.command("import")
+def weights_import(
+    path: Path = typer.Argument(..., help="CMS Table 5 file (tab-delimited text as CMS "
+                                          "publishes it)."),
+    fiscal_year: int = typer.Option(2027, "--fiscal-year", help="Fiscal year of the table."),
+    as_json: bool = typer.Option(False, "--json", help="JSON output."),
+) -> None:
+    """Import a CMS Table 5 so v44 (FY2027) groupings get weights and payments."""
+    from coderlib.drg.weights import import_table5
+
+    if fiscal_year == 2026:
+        _fail("--fiscal-year: FY2026 weights ship with coderlib; import FY2027 or later",
+              as_json)
+    try:
+        dest = import_table5(path, fiscal_year)
+    except (OSError, ValueError) as err:
+        _fail(f"{path}: {err}", as_json)
+        return
+    rows = sum(1 for _ in dest.open()) - 1
+    if as_json:
+        typer.echo(json.dumps({"fiscal_year": fiscal_year, "drgs": rows, "stored": str(dest)}))
+    else:
+        typer.echo(f"imported {rows} MS-DRG weights for FY{fiscal_year} -> {dest}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``coderlib group`` to the main app."""
-    app.command("group")(group_command)
+    """Add ``coderlib group`` and ``coderlib drg-weights`` to the main app."""
+    app.command("group", epilog=EXIT_CODES_HELP)(group_command)
+    app.add_typer(weights_app, name="drg-weights")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from coderlib.codes.normalize import normalize_code
@@ -24,12 +24,14 @@ def _norm(code: str) -> str:
         return code.translate(_DELETE).upper()
     return normalize_code(code)
 
-#: POA values the CMS grouper knows. Only N and U can drop a HAC code's CC/MCC;
-#: W (clinically undetermined), 1 (exempt) and blank count as present on admission.
+#: POA values the CMS grouper knows. N and U drop a HAC code's CC/MCC; Y and W keep it;
+#: 1 (exempt from POA reporting) on a HAC code makes the stay ungroupable (999), as in the
+#: CMS grouper for a hospital that reports POA; blank is sent as Y.
 POA_VALUES = ("Y", "N", "U", "W", "1", "")
 
-#: Discharge statuses that mean the patient died (20 expired; 40-42 hospice, expired).
-DIED_STATUSES = frozenset({"20", "40", "41", "42"})
+#: Discharge statuses that mean the patient died (20 expired). The hospice "expired"
+#: statuses 40-42 are not valid for the inpatient grouper (see coderlib.drg.engine).
+DIED_STATUSES = frozenset({"20"})
 
 #: Default discharge date: the first day of MS-DRG v43 (FY2026).
 DEFAULT_DISCHARGE_DATE = date(2025, 10, 1)
@@ -162,10 +164,14 @@ def _parse_age(value: object) -> int:
     return age
 
 
+_SEX_WORDS = {"M": "M", "MALE": "M", "1": "M", "F": "F", "FEMALE": "F", "2": "F",
+              "U": "U", "UNKNOWN": "U", "0": "U", "": "U"}
+
+
 def _parse_sex(value: object) -> str:
-    sex = str(value).strip().upper()[:1] if value is not None else ""
-    sex = {"1": "M", "2": "F", "0": "U", "": "U"}.get(sex, sex)
-    if sex not in ("M", "F", "U"):
+    """The whole value as M/F/U (``MF`` or ``Mx`` are refused, not cut to their first letter)."""
+    sex = _SEX_WORDS.get(str(value).strip().upper() if value is not None else "")
+    if sex is None:
         raise EncounterError("sex", f"must be M, F or U, got {value!r}")
     return sex
 
@@ -193,8 +199,11 @@ def _parse_date(value: object) -> date:
 
 @lru_cache(maxsize=4096)
 def _parse_date_text(value: str) -> date:
+    """The whole text as a date (``2025-10-15``, or a timestamp on that day); trailing text
+    is refused, not cut off."""
+    text = value.strip()
     try:
-        return date.fromisoformat(value.strip()[:10])
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text).date()
     except ValueError:
         raise EncounterError("discharge_date",
                              f"must be a date like 2025-10-15, got {value!r}") from None

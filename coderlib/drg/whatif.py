@@ -16,7 +16,12 @@ import pandas as pd
 from coderlib.codes.normalize import dotted_icd10cm, normalize_code
 from coderlib.drg.encounter import Encounter, EncounterError, _parse_sdx_item
 from coderlib.drg.grouper import GroupResult, group
-from coderlib.drg.weights import DEFAULT_BASE_RATE, payment
+from coderlib.drg.weights import DEFAULT_BASE_RATE
+
+
+def _pay(result: GroupResult, base_rate: float) -> float:
+    """Payment of a grouping with its own version's weight (0 when it has none)."""
+    return round(result.weight * float(base_rate), 2) if result.weight is not None else 0.0
 
 
 @dataclass
@@ -40,13 +45,13 @@ class WhatIf:
 
     @property
     def payment_before(self) -> float:
-        """Estimated payment before the change (0 for DRG 999)."""
-        return payment(self.before.drg, self.base_rate) or 0.0
+        """Estimated payment before the change (0 for DRG 999 or a weight not loaded)."""
+        return _pay(self.before, self.base_rate)
 
     @property
     def payment_after(self) -> float:
-        """Estimated payment after the change (0 for DRG 999)."""
-        return payment(self.after.drg, self.base_rate) or 0.0
+        """Estimated payment after the change (0 for DRG 999 or a weight not loaded)."""
+        return _pay(self.after, self.base_rate)
 
     @property
     def payment_delta(self) -> float:
@@ -162,7 +167,7 @@ def sdx_impact_table(encounter: Encounter, base_rate: float = DEFAULT_BASE_RATE
     ['293']
     """
     base = group(encounter)
-    base_pay = payment(base.drg, base_rate) or 0.0
+    base_pay = _pay(base, base_rate)
     rows = []
     for code, poa in encounter.sdx:
         removed = group(change(encounter, remove_sdx=[code]))
@@ -170,11 +175,9 @@ def sdx_impact_table(encounter: Encounter, base_rate: float = DEFAULT_BASE_RATE
         rows.append({
             "code": dotted_icd10cm(code), "poa": poa, "drg": base.drg,
             "drg_if_removed": removed.drg,
-            "payment_delta_if_removed": round((payment(removed.drg, base_rate) or 0.0)
-                                              - base_pay, 2),
+            "payment_delta_if_removed": round(_pay(removed, base_rate) - base_pay, 2),
             "drg_if_poa_n": poa_n.drg,
-            "payment_delta_if_poa_n": round((payment(poa_n.drg, base_rate) or 0.0)
-                                            - base_pay, 2),
+            "payment_delta_if_poa_n": round(_pay(poa_n, base_rate) - base_pay, 2),
         })
     return pd.DataFrame(rows, columns=["code", "poa", "drg", "drg_if_removed",
                                        "payment_delta_if_removed", "drg_if_poa_n",
