@@ -187,17 +187,29 @@ def demo_store(path: str, learners: tuple[str, ...] = ("ana", "ben", "chloe"),
     """A store of simulated practice answers for the report notebook's defaults.
 
     Learners answer drawn CPC items right with a fixed per-learner probability; dates are
-    fixed so the report is reproducible. Returns ``path``.
+    fixed so the report is reproducible. A store built from another version of the bank is
+    rebuilt (its signature is kept in ``drill_demo``). Returns ``path``.
     """
+    import hashlib
     import random
 
     from coderlib.drills.records import connect
     from coderlib.drills.session import DrillSession, load_pool
+    from coderlib.store import transaction
 
-    con = connect(path)
-    if con.execute("SELECT COUNT(*) FROM drill_sessions").fetchone()[0]:
-        return path
     pool = load_pool(exam="CPC", generated_per_kind=3, seed=seed)
+    sign = hashlib.sha256(repr((sorted(i.model_dump_json() for i in pool), learners, seed,
+                                items_each)).encode()).hexdigest()[:16]
+    con = connect(path)
+    con.execute("CREATE TABLE IF NOT EXISTS drill_demo (signature TEXT)")
+    row = con.execute("SELECT signature FROM drill_demo").fetchone()
+    if row and row[0] == sign:
+        return path
+    with transaction(con):  # the bank changed since the demo was built: rebuild it
+        for table in ("drill_answers", "drill_session_items", "drill_reviews", "drill_cards",
+                      "drill_sessions", "drill_demo"):
+            con.execute(f"DELETE FROM {table}")
+        con.execute("INSERT INTO drill_demo VALUES (?)", (sign,))
     rng = random.Random(seed)
     t0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
     for k, learner in enumerate(learners):
