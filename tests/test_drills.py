@@ -333,3 +333,24 @@ def test_validate_cli_exit_codes() -> None:
     assert r.exit_code == 1 and json.loads(r.output)["items_refused"] == 5
     r = CliRunner().invoke(app, ["drills", "validate", str(FIX / "good")])
     assert r.exit_code == 0 and "2 accepted" in r.output
+
+
+def test_reports_run_the_notebook_once_per_learner(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from coderlib.cli import app
+
+    store = tmp_path / "class.sqlite"
+    con = connect(store)
+    pool = load_pool("CPC", generated_per_kind=0, include_cases=False)
+    s = DrillSession.start(con, pool, learner="dana", n=3, seed=1, area="anatomy",
+                           class_name="c1", at=T0)
+    for it in s.items:
+        s.answer(it.id, it.key, seconds=20, at=T0)
+    r = CliRunner().invoke(app, ["drills", "reports", "--class", "c1", "--store", str(store),
+                                 "--out", str(tmp_path / "out"), "--json"])
+    assert r.exit_code == 0, r.output
+    runs = json.loads(r.output)
+    assert [x["learner"] for x in runs] == ["dana"] and runs[0]["ok"]
+    html = Path(runs[0]["html"]).read_text()
+    assert "anatomy" in html and "dana" in html

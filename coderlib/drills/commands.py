@@ -202,6 +202,43 @@ def report_cmd(learner: str | None = typer.Option(None, "--learner"),
         typer.echo("\n" + missed.to_string(index=False))
 
 
+@drills_app.command("reports")
+def reports_cmd(class_name: str | None = typer.Option(None, "--class"),
+                exam: str = typer.Option("CPC", "--exam"),
+                period: str = typer.Option("", "--period", help="YYYY-MM or empty for all."),
+                store: Path | None = typer.Option(None, "--store", help="SQLite store "
+                                                  "(default: your own)."),
+                out: Path | None = typer.Option(None, "--out", help="Folder (default: "
+                                                "build/drills_reports)."),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Run notebooks/05_exam_drills.ipynb with papermill once per learner (one report each)."""
+    from coderlib.drills import mastery
+    from coderlib.drills.records import connect
+    from coderlib.notebooks import run_notebook
+    from coderlib.paths import build_dir, notebooks_dir, store_path
+
+    path = (store or store_path()).resolve()
+    names = mastery.learners(connect(path), class_name)
+    if not names:
+        _fail(f"no scored drill answers{f' for class {class_name}' if class_name else ''} "
+              f"in {path}", as_json)
+    out = out or build_dir() / "drills_reports"
+    runs = []
+    for learner in names:
+        run = run_notebook(notebooks_dir() / "05_exam_drills.ipynb",
+                           {"learner": learner, "class_name": class_name or "", "exam": exam,
+                            "period": period, "store_path": str(path), "demo": False},
+                           out_dir=out / learner)
+        runs.append({"learner": learner, "ok": run.ok, "notebook": run.output,
+                     "html": run.html, "error": run.error})
+        if not as_json:
+            typer.echo(f"{learner}: {'ok' if run.ok else 'FAILED ' + run.error} -> {run.html}")
+    if as_json:
+        _emit(runs)
+    if not all(r["ok"] for r in runs):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``drills`` group to the top-level CLI."""
     app.add_typer(drills_app, name="drills")

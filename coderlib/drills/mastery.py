@@ -157,6 +157,11 @@ def class_table(con: sqlite3.Connection, **filters: Any) -> pd.DataFrame:
     return g[cols]
 
 
+def learners(con: sqlite3.Connection, class_name: str | None = None) -> list[str]:
+    """Learners with scored answers (in one class when ``class_name`` is given), sorted."""
+    return sorted(answers(con, class_name=class_name)["learner"].unique().tolist())
+
+
 def plot_areas(table: pd.DataFrame, pass_mark: float | None = None, title: str = ""):  # noqa: ANN201
     """Horizontal bars of per-area accuracy with interval whiskers (matplotlib figure)."""
     import matplotlib
