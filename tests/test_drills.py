@@ -280,8 +280,13 @@ def test_mastery_tables_and_readiness(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------- the bar
-def test_bank_covers_both_blueprints_on_the_real_files() -> None:
-    items = load_pool(generated_per_kind=10, seed=0)
+@pytest.fixture(scope="module")
+def full_pool() -> list[Item]:
+    return load_pool(generated_per_kind=10, seed=0)
+
+
+def test_bank_covers_both_blueprints_on_the_real_files(full_pool: list[Item]) -> None:
+    items = full_pool
     df = coverage(items)
     assert df["short"].sum() == 0, df[df["short"] > 0].to_string()
     authored = [i for i in items if i.kind == "authored"]
@@ -354,3 +359,58 @@ def test_reports_run_the_notebook_once_per_learner(tmp_path: Path) -> None:
     assert [x["learner"] for x in runs] == ["dana"] and runs[0]["ok"]
     html = Path(runs[0]["html"]).read_text()
     assert "anatomy" in html and "dana" in html
+
+
+def test_full_exam_forms_assemble_from_the_real_bank(full_pool: list[Item]) -> None:
+    pool = full_pool
+    cpc = assemble_exam(pool, "CPC", 3)
+    ccs = assemble_exam(pool, "CCS", 3)
+    assert len(cpc) == 100 and len({i.id for i in cpc}) == 100
+    assert sum(i.type == "chart" for i in ccs) == 8 and len(ccs) == 97 + 8
+    assert assemble_exam(pool, "CPC", 3) == cpc  # same seed, same form
+
+
+def test_exam_app_shows_clock_and_no_feedback(pool: list[Item]) -> None:
+    from coderlib.ui.drills_widgets import DrillApp
+
+    con = connect(":memory:")
+    con.execute("INSERT INTO drill_sessions (id, learner, mode, seed, started_at) "
+                "VALUES (1, 'ana', 'exam', 1, 'x')")
+    items = draw(pool, 2, 1, area="em")
+    s = DrillSession(con, 1, items, learner="ana", mode="exam", exam="CPC", minutes=240,
+                     pass_mark=0.7, started=dt.datetime.now(dt.timezone.utc))
+    app = DrillApp(s, tick_seconds=0.05)
+    assert "Time left: 3:59" in app.clock.value or "Time left: 4:00" in app.clock.value
+    app.choice.value = app.choice.options[0]
+    app.on_submit()
+    assert "Answer saved" in app.out.value and items[0].rationale not in app.out.value
+    res = app.on_finish()
+    assert res.answered == 1 and "pass mark 70%" in app.out.value
+
+
+def test_malformed_blueprint_names_the_field(tmp_path: Path) -> None:
+    from coderlib.drills.blueprint import load_blueprint
+
+    bad = tmp_path / "bp.yaml"
+    bad.write_text("exams:\n  CPC: {title: x, minutes: 240, pass_mark: 70, areas: {em: "
+                   "{title: E/M, items: 9}}}\n")
+    with pytest.raises(ItemFileError, match="exams.CPC.pass_mark"):
+        load_blueprint(bad)
+
+
+def test_cli_anki_and_nbgrader_formats(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from coderlib.cli import app
+
+    r = CliRunner().invoke(app, ["drills", "bundle", "--set", "anatomy", "--n", "4", "--out",
+                                 str(tmp_path), "--format", "anki", "--generated", "0",
+                                 "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["notes"] == 4
+    r = CliRunner().invoke(app, ["drills", "bundle", "--set", "anatomy", "--n", "4", "--out",
+                                 str(tmp_path / "course"), "--format", "nbgrader",
+                                 "--generated", "0", "--json"])
+    assert r.exit_code == 0, r.output
+    nb = json.loads(Path(json.loads(r.output)["out"]).read_text())
+    assert sum(c["metadata"].get("nbgrader", {}).get("grade", False) for c in nb["cells"]) == 4
+    assert (tmp_path / "course/keys/key.json").exists()
