@@ -414,3 +414,22 @@ def test_cli_anki_and_nbgrader_formats(tmp_path: Path) -> None:
     nb = json.loads(Path(json.loads(r.output)["out"]).read_text())
     assert sum(c["metadata"].get("nbgrader", {}).get("grade", False) for c in nb["cells"]) == 4
     assert (tmp_path / "course/keys/key.json").exists()
+
+
+def test_case_items_have_one_right_answer_per_chart() -> None:
+    from coderlib.drills.cases import case_items
+    from coderlib.exercises.loader import load_all
+
+    charts = {c.id: c for c in load_all()}
+    items = case_items()
+    for item in items:
+        chart = charts[item.source]
+        wrong = [o for k, o in item.options.items() if k != item.key]
+        if item.topic == "PCS code":
+            assert not set(wrong) & {p.code for p in chart.key.procedures}, item.id
+        if item.topic in ("principal diagnosis", "first-listed diagnosis"):
+            assert item.options[item.key].replace(".", "") == chart.key.principal_dx.code
+        if item.topic == "MS-DRG assignment":
+            assert item.options[item.key] == chart.key.drg and chart.key.drg not in wrong
+    assert {i.topic for i in items} >= {"PCS code", "MS-DRG assignment", "E/M level",
+                                        "principal diagnosis", "inpatient coding scenario"}

@@ -55,7 +55,9 @@ def _pdx_item(chart: Chart) -> Item | None:
                 rationale=key.principal_dx.rationale, chart=None, source=chart.id)
 
 
-def _pcs_neighbours(code: str, on) -> list[str]:  # noqa: ANN001 - a date
+def _pcs_neighbours(code: str, on, avoid: set[str] = frozenset()) -> list[str]:  # noqa: ANN001
+    """Up to three valid codes one character away from ``code`` (none of ``avoid``: another
+    procedure of the same key would be a second right answer)."""
     from coderlib.codes import icd10pcs
 
     out = []
@@ -63,7 +65,7 @@ def _pcs_neighbours(code: str, on) -> list[str]:  # noqa: ANN001 - a date
         prefix = code[:pos]
         for value, _label in icd10pcs.next_values(prefix):
             cand = prefix + value + code[pos + 1:]
-            if cand == code or cand in out:
+            if cand == code or cand in out or cand in avoid:
                 continue
             try:
                 if icd10pcs.get(cand, on).valid_on(on):
@@ -79,7 +81,8 @@ def _pcs_item(chart: Chart) -> Item | None:
     if not chart.key.procedures:
         return None
     proc = chart.key.procedures[0]
-    near = _pcs_neighbours(proc.code, chart.date_of_service)
+    keyed = {p.code for p in chart.key.procedures}
+    near = [c for c in _pcs_neighbours(proc.code, chart.date_of_service, avoid=keyed)]
     if len(near) < 3:
         return None
     from coderlib.codes import icd10pcs
