@@ -123,6 +123,23 @@ def test_generated_msdrg_key_is_what_the_grouper_says() -> None:
                               discharge_status=chart.discharge_status or "01"))
         assert item.options[item.key] == res.drg
         assert len(set(item.options.values())) == 4
+        assert check_item(item).ok
+
+
+def test_generated_cc_mcc_answer_is_the_groupers_verdict() -> None:
+    import re
+
+    from coderlib.drg import Encounter, group
+
+    for item in generate("cc_mcc", 3, seed=8):
+        pdx, sdx = re.findall(r"(?:diagnosis) ([A-Z][0-9A-Z.]+)", item.stem)[:2]
+        v = group(Encounter(pdx=pdx, sdx=[(sdx, "Y")], discharge_date=item.date)) \
+            .explanation.secondaries[0]
+        want = {"counted": v.verdict, "pdx_exclusion": "EXCLUDED", "not_cc": "NEITHER"}[v.reason]
+        assert item.options[item.key].startswith({"MCC": "An MCC", "CC": "A CC (",
+                                                  "NEITHER": "Neither",
+                                                  "EXCLUDED": "A CC/MCC on"}[want])
+        assert check_item(item).ok
 
 
 def test_generators_are_registered() -> None:
