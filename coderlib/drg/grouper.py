@@ -142,7 +142,9 @@ def _result(engine: Engine, enc: Encounter, out: dict[str, Any], status_invalid:
                               f"weight: {WEIGHT_NOT_LOADED} (MS-DRG {drg}); import CMS's "
                               "FY2027 Table 5 with `coderlib drg-weights import FILE`")]
     severity = out.get("final_severity") or "NONE"
-    if severity == "NONE":
+    if drg == "998":
+        severity = "NONE"  # CMS reports no severity for 998 (see coderlib.drg.engine)
+    elif severity == "NONE":
         severity = "NON_CC"
     partition = partition_of(drg, engine.version, out)
     ex = explain(engine, enc, out, drg, mdc, partition) if explain_result else None

@@ -109,6 +109,7 @@ STATUSES_VALID = ("01", "02", "03", "04", "05", "06", "07", "20", "21", "30", "4
                   "51", "61", "62", "63", "64", "65", "66", "69", "70", "81", "82", "83",
                   "84", "85", "86", "87", "88", "89", "90", "91", "92", "93", "94", "95")
 POAS = ("Y", "Y", "Y", "N", "U", "W", "1", "")
+_INVALID_STATUSES = tuple(f"{n:02d}" for n in range(100) if f"{n:02d}" not in STATUSES_VALID)
 
 
 @cache
@@ -298,6 +299,12 @@ def _edits(d: _Draw, ors: tuple[str, ...]) -> dict:
                                                                  "0000000", "0FT44Z"))]
     rec["age"] = d.rng.choice((0, 1, 10, 17, 40, 70, 124))
     rec["sex"] = d.rng.choice("MFU")
+    if d.rng.random() < 0.5:  # an invalid status, on stays whose logic may read it
+        rec["discharge_status"] = d.rng.choice(_INVALID_STATUSES)
+        if d.rng.random() < 0.5:
+            rec["pdx"] = d.rng.choice(("I214", "I2109", "F1020", "F1120", "Z3800", "P0701",
+                                       "J189", "A419"))
+            rec["sdx"] = list(rec.get("sdx", [])) + ["I469"] * (d.rng.random() < 0.3)
     return rec
 
 

