@@ -53,6 +53,12 @@ def main() -> None:
           f"{len(form)} items in {t_draw * 1000:.1f} ms; imports {t_import:.2f} s")
     print(f"assemble a 100-item CPC exam (cold): {assemble:.2f} s "
           f"(baseline {ASSEMBLE_BASELINE:.0f} s: ratio {ASSEMBLE_BASELINE / assemble:.1f}x)")
+    t = time.perf_counter()
+    ccs_form = assemble_exam(load_pool("CCS", generated_per_kind=10, seed=1), "CCS", seed=1)
+    t_ccs = time.perf_counter() - t
+    print(f"assemble a CCS form ({len(ccs_form)} items incl. scenarios; MS-DRG and CC/MCC "
+          f"items generated through coderlib.drg.group): {t_ccs:.2f} s "
+          f"(baseline {ASSEMBLE_BASELINE:.0f} s: ratio {ASSEMBLE_BASELINE / t_ccs:.1f}x)")
     print(f"save + score + FSRS-schedule 100 answers: {score:.2f} s "
           f"({score / len(s.items) * 1000:.1f} ms/answer; baseline {SCORE_BASELINE:.0f} s: "
           f"ratio {SCORE_BASELINE / score:.1f}x); exam score {res.score:.0%}")

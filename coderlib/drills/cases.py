@@ -123,6 +123,8 @@ def _drg_item(chart: Chart) -> Item | None:
         d = f"{k:03d}"
         if len(found) >= 3:
             break
+        if not 1 <= k <= 997:
+            continue
         if d != key.drg and d not in found and weight_of(d) is not None:
             found[d] = "A neighbouring MS-DRG number: check the severity split"
     if len(found) < 3:

@@ -312,11 +312,16 @@ def _msdrg(rng: random.Random, area: str, on: dt.date) -> Item | None:
             drgs.setdefault(r.drg, r.title)
     except (ValueError, CodeError):
         return None
-    drgs.pop(res.drg, None)
+    from coderlib.drg import weight_of
+
+    if weight_of(res.drg) is None:
+        return None  # ungroupable (998/999) or a DRG without a weight: no key to teach
+    drgs = {d: t for d, t in drgs.items() if d != res.drg and weight_of(d) is not None}
     if len(drgs) < 3:
-        from coderlib.drg import weight_of
         n = int(res.drg)
         for k in (n + 1, n - 1, n + 2, n - 2, n + 3):
+            if not 1 <= k <= 997:
+                continue
             d = f"{k:03d}"
             if d != res.drg and d not in drgs and weight_of(d) is not None:
                 drgs[d] = "an adjacent MS-DRG of another severity level or family"
