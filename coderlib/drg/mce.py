@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 from coderlib.codes.normalize import dotted_icd10cm
@@ -134,39 +135,50 @@ def _icd10cm_reason(code: str) -> tuple[str, list[str]] | None:
     return None
 
 
-def _invalid_dx(code: str, field_name: str, principal: bool) -> Edit:
+@lru_cache(maxsize=8192)
+def _invalid_dx_reason(code: str) -> tuple[str, tuple[str, ...]]:
+    """Why a diagnosis code is not valid (message without the field name), with suggestions.
+    Cached: the code-set lookups behind it are slow."""
     shown = dotted_icd10cm(code)
-    edit = "invalid_pdx" if principal else "invalid_sdx"
-    if _DX.match(code):
-        found = _icd10cm_reason(code)
-        if found is not None:
-            return Edit(edit, "error", code, field_name, f"{field_name}: {found[0]}", found[1])
     if not _DX.match(code):
-        return Edit("invalid_pdx" if principal else "invalid_sdx", "error", code, field_name,
-                    f"{field_name}: {code!r} is not an ICD-10-CM code (malformed)")
+        return f"{code!r} is not an ICD-10-CM code (malformed)", ()
+    found = _icd10cm_reason(code)
+    if found is not None:
+        return found[0], tuple(found[1])
     children = billable_children(code)
     if children:
-        return Edit("invalid_pdx" if principal else "invalid_sdx", "error", code, field_name,
-                    f"{field_name}: {shown} is a category header, not a billable code",
-                    list(children))
+        return f"{shown} is a category header, not a billable code", children
+    return f"{shown} is not a valid ICD-10-CM code for the discharge date", ()
+
+
+def _invalid_dx(code: str, field_name: str, principal: bool) -> Edit:
+    message, suggestions = _invalid_dx_reason(code)
     return Edit("invalid_pdx" if principal else "invalid_sdx", "error", code, field_name,
-                f"{field_name}: {shown} is not a valid ICD-10-CM code for the discharge date")
+                f"{field_name}: {message}", list(suggestions))
 
 
 def _pcs_problem(code: str, enc: Encounter) -> str | None:
     """The code-set module's reason why a PCS code is not valid, if it has one."""
+    return _pcs_reason(code, enc.discharge_date)
+
+
+@lru_cache(maxsize=4096)
+def _pcs_reason(code: str, on: date) -> str | None:
     try:
         from coderlib.codes import icd10pcs
         from coderlib.codes.errors import CodeError
     except ImportError:  # pragma: no cover - code-set module not installed
         return None
     try:
-        icd10pcs.get(code, on=enc.discharge_date)
+        icd10pcs.get(code, on=on)
     except CodeError as err:
         return str(err)
     except Exception:  # noqa: BLE001 - the PCS cache could not be built; skip the reason
         return None
     return None
+
+
+_AGED = frozenset("POZ")  # first letters of codes with an age edit (newborn, maternity)
 
 
 def _age_kind(code: str) -> str | None:
@@ -185,15 +197,17 @@ def check(enc: Encounter, engine: Engine) -> list[Edit]:
     """
     edits: list[Edit] = []
     pdx = enc.pdx
+    engine.prefetch([pdx, *(c for c, _ in enc.sdx)], enc.procedures)
     facts = engine.dx_facts(pdx)
     if not facts.valid:
         edits.append(_invalid_dx(pdx, "pdx", principal=True))
     else:
-        if facts.not_pdx == "external_cause":
+        not_pdx = engine.pdx_problem(pdx)
+        if not_pdx == "external_cause":
             edits.append(Edit("external_cause_pdx", "error", pdx, "pdx",
                               f"pdx: {dotted_icd10cm(pdx)} is an external-cause code and can "
                               "never be the principal diagnosis"))
-        elif facts.not_pdx == "manifestation":
+        elif not_pdx == "manifestation":
             edits.append(Edit("manifestation_pdx", "warning", pdx, "pdx",
                               f"pdx: {dotted_icd10cm(pdx)} is a manifestation code (code first "
                               "the underlying condition); not acceptable as principal"))
@@ -202,7 +216,7 @@ def check(enc: Encounter, engine: Engine) -> list[Edit]:
                               f"pdx: {dotted_icd10cm(pdx)} is not acceptable as principal "
                               "diagnosis (secondary-only code, Official Guidelines "
                               "I.C.21.c.16)"))
-        elif facts.not_pdx == "secondary_only":
+        elif not_pdx == "secondary_only":
             edits.append(Edit("inpatient_unacceptable_pdx", "warning", pdx, "pdx",
                               f"pdx: {dotted_icd10cm(pdx)} is on the Medicare Code Editor's "
                               "list of unacceptable principal diagnoses for an inpatient "
@@ -218,19 +232,19 @@ def check(enc: Encounter, engine: Engine) -> list[Edit]:
             continue
         seen.add(code)
         f = engine.dx_facts(code)
-        if f.valid:
-            _demographic_edits(edits, f"sdx[{i}]", code, f.sex, _age_kind(code), enc)
-        else:
+        if not f.valid:
             edits.append(_invalid_dx(code, f"sdx[{i}]", principal=False))
+        elif f.sex is not None or code[:1] in _AGED:
+            _demographic_edits(edits, f"sdx[{i}]", code, f.sex, _age_kind(code), enc)
     for i, code in enumerate(enc.procedures):
+        if engine.proc_facts(code).valid:
+            continue
         if not _PCS.match(code):
             edits.append(Edit("invalid_proc", "error", code, f"procedures[{i}]",
                               f"procedures[{i}]: {code!r} is not an ICD-10-PCS code "
                               "(7 characters, digits and letters except I and O); the grouper "
                               "ignores it"))
-            continue
-        p = engine.proc_facts(code)
-        if not p.valid:
+        else:
             reason = _pcs_problem(code, enc) or (
                 f"{code} is not a valid ICD-10-PCS code on {engine.first_date.isoformat()} "
                 f"(MS-DRG {engine.version})")
@@ -243,7 +257,8 @@ def check(enc: Encounter, engine: Engine) -> list[Edit]:
         edits.append(Edit("invalid_discharge_status", "warning", enc.discharge_status,
                           "discharge_status",
                           f"discharge_status: {enc.discharge_status} is not a valid patient "
-                          "status code; the MS-DRG logic of this stay does not depend on it"))
+                          "status code (the CMS grouper answers 999 when the stay's MS-DRG "
+                          "logic reads the status)"))
     return edits
 
 

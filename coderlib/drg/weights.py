@@ -28,11 +28,12 @@ import csv
 import io
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from coderlib.paths import data_dir, store_path
+
+if TYPE_CHECKING:  # pandas is imported on first use: `import coderlib.drg` stays fast
+    import pandas as pd
 
 #: FY2026 national operating standardized amount (labor + non-labor), USD. See module doc.
 FY2026_LABOR_SHARE = 4456.72
@@ -60,18 +61,32 @@ def weights_table() -> pd.DataFrame:
     >>> weights_table().loc["470", "type"]
     'SURG'
     """
-    path = data_dir() / WEIGHTS_FILE
-    if not path.exists():
-        raise WeightsMissing(f"{path} not found; generate it with "
-                             "`python scripts/build_drg_weights.py`")
+    import pandas as pd
+
+    path = _weights_path()
     df = pd.read_csv(path, dtype={"drg": str, "mdc": str, "type": str, "title": str})
     df["drg"] = df["drg"].str.zfill(3)
     return df.set_index("drg")
 
 
+def _weights_path() -> Path:
+    path = data_dir() / WEIGHTS_FILE
+    if not path.exists():
+        raise WeightsMissing(f"{path} not found; generate it with "
+                             "`python scripts/build_drg_weights.py`")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _rows() -> dict[str, dict[str, str]]:
+    """The FY2026 table as plain dicts (read with csv: no pandas on the grouping path)."""
+    with _weights_path().open(newline="", encoding="utf-8") as fh:
+        return {row["drg"].zfill(3): row for row in csv.DictReader(fh)}
+
+
 @lru_cache(maxsize=1)
 def _weight_dict() -> dict[str, float]:
-    return weights_table()["weight"].astype(float).to_dict()
+    return {drg: float(row["weight"]) for drg, row in _rows().items()}
 
 
 def _key(drg: str | int) -> str:
@@ -94,23 +109,25 @@ def weight_of(drg: str | int) -> float | None:
 
 def los_of(drg: str | int) -> tuple[float | None, float | None]:
     """(geometric, arithmetic) mean length of stay in days, or (None, None)."""
-    key = _key(drg)
-    table = weights_table()
-    if key not in table.index:
+    row = _rows().get(_key(drg))
+    if row is None:
         return None, None
-    row = table.loc[key]
     return float(row["gmlos"]), float(row["amlos"])
 
 
-def payment(drg: str | int, base_rate: float = DEFAULT_BASE_RATE) -> float | None:
+def payment(drg: str | int, base_rate: float = DEFAULT_BASE_RATE,
+            version: str | None = None) -> float | None:
     """Estimated payment: weight x base rate (USD); None when the DRG has no weight.
 
-    >>> payment("999") is None
-    True
+    ``version`` (an MS-DRG version such as ``"v44"``) prices with that version's fiscal
+    year (None for v44 until a FY2027 Table 5 is imported); default FY2026.
+
+    >>> payment("999") is None, payment("419", version="v44") is None
+    (True, True)
     """
     if base_rate is None or base_rate < 0:
         raise ValueError(f"base_rate: must be a non-negative amount in USD, got {base_rate!r}")
-    w = weight_of(drg)
+    w = weight_of(drg) if version is None else weight_for_version(drg, version)
     return None if w is None else round(w * float(base_rate), 2)
 
 
@@ -178,6 +195,8 @@ def parse_table5(text: str) -> pd.DataFrame:
                          "amlos": float(r[i_am])})
         except ValueError as err:
             raise ValueError(f"Table 5 line {n}: {err}") from None
+    import pandas as pd
+
     out = pd.DataFrame(rows, columns=["drg", "title", "mdc", "type", "weight", "gmlos",
                                       "amlos"])
     if out.empty:
@@ -210,9 +229,8 @@ def _imported(fiscal_year: int) -> dict[str, tuple[float, str]] | None:
     path = imported_weights_path(fiscal_year)
     if not path.exists():
         return None
-    df = pd.read_csv(path, dtype={"drg": str, "type": str})
-    return {str(d).zfill(3): (float(w), str(t)) for d, w, t in
-            zip(df["drg"], df["weight"], df["type"], strict=True)}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {r["drg"].zfill(3): (float(r["weight"]), r["type"]) for r in csv.DictReader(fh)}
 
 
 def weight_for_version(drg: str | int, version: str) -> float | None:
@@ -232,7 +250,7 @@ def weight_for_version(drg: str | int, version: str) -> float | None:
 
 @lru_cache(maxsize=1)
 def _types() -> dict[str, str]:
-    return weights_table()["type"].astype(str).to_dict()
+    return {drg: row["type"] for drg, row in _rows().items()}
 
 
 def _same_title(a: str, b: str) -> bool:
@@ -259,8 +277,8 @@ def partition_of(drg: str, version: str, out: dict[str, Any] | None = None) -> s
         table = _imported(year)
         if table and drg in table:
             kind = table[drg][1]
-        elif out is not None and drg in weights_table().index and _same_title(
-                str(weights_table().loc[drg, "title"]), out.get("final_drg_description") or ""):
+        elif out is not None and drg in _rows() and _same_title(
+                _rows()[drg]["title"], out.get("final_drg_description") or ""):
             kind = _types().get(drg)
     else:
         kind = _types().get(drg)

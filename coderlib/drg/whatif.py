@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from coderlib.codes.normalize import dotted_icd10cm, normalize_code
 from coderlib.drg.encounter import Encounter, EncounterError, _parse_sdx_item
 from coderlib.drg.grouper import GroupResult, group
 from coderlib.drg.weights import DEFAULT_BASE_RATE
+
+if TYPE_CHECKING:  # pandas is imported on first use: `import coderlib.drg` stays fast
+    import pandas as pd
 
 
 def _pay(result: GroupResult, base_rate: float) -> float:
@@ -133,6 +135,8 @@ def opportunities(encounter: Encounter, candidates: Iterable[object],
     >>> opportunities(Encounter(pdx="I5022"), ["E119", "J9601"])["candidate"].tolist()
     ['J96.01', 'E11.9']
     """
+    import pandas as pd
+
     before = group(encounter)
     rows = []
     for i, item in enumerate(candidates):
@@ -166,6 +170,8 @@ def sdx_impact_table(encounter: Encounter, base_rate: float = DEFAULT_BASE_RATE
     >>> sdx_impact_table(Encounter(pdx="I5022", sdx=["J9601"]))["drg_if_removed"].tolist()
     ['293']
     """
+    import pandas as pd
+
     base = group(encounter)
     base_pay = _pay(base, base_rate)
     rows = []
