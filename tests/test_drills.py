@@ -403,6 +403,9 @@ def test_exam_app_shows_clock_and_no_feedback(pool: list[Item]) -> None:
     assert "Answer saved" in app.out.value and items[0].rationale not in app.out.value
     res = app.on_finish()
     assert res.answered == 1 and "pass mark 70%" in app.out.value
+    import html
+
+    assert html.escape(items[0].rationale)[:40] in app.out.value  # feedback shown at the end
 
 
 def test_malformed_blueprint_names_the_field(tmp_path: Path) -> None:

@@ -49,8 +49,15 @@ def feedback_html(fb: Feedback) -> str:
 
 
 def result_html(res: SessionResult) -> str:
-    """The end-of-session score, pass/fail and per-area table."""
-    return f"<h4>{_e(res.summary())}</h4>" + res.by_area.to_html(index=False)
+    """The end-of-session score, pass/fail, per-area table, then each answer with its key and
+    rationale (an exam's feedback, held back until the end)."""
+    rows = "".join(
+        f"<tr><td>{_e(f.item_id)}</td><td>{_e(f.choice or '')}</td><td>{_e(f.key)}</td>"
+        f"<td>{'right' if f.correct else 'wrong'}</td><td>{_e(f.why_wrong)} "
+        f"{_e(f.rationale)}</td></tr>" for f in res.feedback)
+    review = ("<table><tr><th>item</th><th>yours</th><th>key</th><th></th><th>why</th></tr>"
+              f"{rows}</table>") if rows else ""
+    return f"<h4>{_e(res.summary())}</h4>" + res.by_area.to_html(index=False) + review
 
 
 class DrillApp:
