@@ -3,7 +3,8 @@
 Per chart: select the principal diagnosis (among the key's own secondaries, so the item
 tests sequencing), the first PCS code (among valid codes one character away), the MS-DRG
 (among what the same codes group to with fewer secondaries or no procedure), the E/M level
-(among the neighbouring levels); and, for inpatient charts, a CCS-style scenario answered
+(among the neighbouring levels), the modifier a key line carries (among the modifiers it is
+confused with); and, for inpatient charts, a CCS-style scenario answered
 with codes and graded by :func:`coderlib.exercises.grade`.
 
 >>> items = case_items()
@@ -158,6 +159,39 @@ def _em_item(chart: Chart) -> Item | None:
     return None
 
 
+#: the modifiers a coder confuses with each one (distractors that teach)
+_MOD_CONFUSED = {"25": ("57", "59", "24"), "57": ("25", "24", "79"), "RT": ("LT", "50", "59"),
+                 "LT": ("RT", "50", "59"), "50": ("RT", "LT", "51"), "26": ("TC", "52", "59"),
+                 "TC": ("26", "52", "59"), "NU": ("RR", "UE", "KX"), "QW": ("91", "90", "59"),
+                 "JZ": ("JW", "GA", "KX"), "JW": ("JZ", "GA", "KX"), "33": ("53", "52", "59"),
+                 "XS": ("XE", "XP", "XU"), "59": ("XS", "25", "76")}
+
+
+def _modifier_items(chart: Chart) -> list[Item]:
+    """One 'which modifier' item per key line that carries exactly one modifier."""
+    from coderlib.codes import modifiers
+
+    codes = [ln.code for ln in chart.key.lines]
+    out = []
+    for ln in chart.key.lines:
+        if len(ln.modifiers) != 1 or codes.count(ln.code) != 1:
+            continue
+        mod = ln.modifiers[0]
+        others = _MOD_CONFUSED.get(mod)
+        if not others:
+            continue
+        out.append(Item(
+            id=f"case-mod-{chart.id}-{ln.code.lower()}", kind="case", area="guidelines",
+            topic="modifier choice", difficulty=chart.metadata.difficulty,
+            date=chart.date_of_service, type="modifier",
+            stem=_stem(chart, f"The correct claim reports {ln.code} for this encounter. Which "
+                              f"modifier does the {ln.code} line need?"),
+            answer=mod,
+            distractors={o: f"-{o}: {modifiers.get(o).meaning}" for o in others},
+            rationale=ln.rationale, source=chart.id))
+    return out
+
+
 def _scenario(chart: Chart) -> Item | None:
     if not chart.inpatient:
         return None
@@ -179,7 +213,7 @@ def items_for_chart(chart: Chart) -> list[Item]:
         item = build(chart)
         if item is not None:
             out.append(item)
-    return out
+    return out + _modifier_items(chart)
 
 
 @cache
