@@ -451,5 +451,9 @@ def test_case_items_have_one_right_answer_per_chart() -> None:
             assert item.options[item.key].replace(".", "") == chart.key.principal_dx.code
         if item.topic == "MS-DRG assignment":
             assert item.options[item.key] == chart.key.drg and chart.key.drg not in wrong
+        if item.topic == "modifier choice":
+            line = next(ln for ln in chart.key.lines if item.id.endswith(ln.code.lower()))
+            assert line.modifiers == [item.options[item.key]]
     assert {i.topic for i in items} >= {"PCS code", "MS-DRG assignment", "E/M level",
-                                        "principal diagnosis", "inpatient coding scenario"}
+                                        "principal diagnosis", "inpatient coding scenario",
+                                        "modifier choice"}
