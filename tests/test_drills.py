@@ -457,3 +457,13 @@ def test_case_items_have_one_right_answer_per_chart() -> None:
     assert {i.topic for i in items} >= {"PCS code", "MS-DRG assignment", "E/M level",
                                         "principal diagnosis", "inpatient coding scenario",
                                         "modifier choice"}
+
+
+def test_drills_import_only_lower_floors() -> None:
+    import re
+
+    for path in (REPO_ROOT / "coderlib/drills").glob("*.py"):
+        text = path.read_text()
+        found = set(re.findall(r"^\s*(?:from|import) coderlib\.(\w+)", text, re.M))
+        assert found <= {"codes", "drg", "exercises", "store", "paths", "drills", "notebooks"}, \
+            (path.name, found)
