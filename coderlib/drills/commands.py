@@ -157,17 +157,23 @@ def take_cmd(learner: str = typer.Option(..., "--learner"),
         _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc), as_json)
         return
     for k, item in enumerate(s.items, 1):
-        typer.echo(f"\n[{k}/{len(s.items)}] {item.area} - {item.stem}")
-        if item.type == "chart":
-            text = typer.prompt("codes")
-            fb = s.answer(item.id, answer_text=text)
-        else:
-            for letter, opt in item.options.items():
-                typer.echo(f"  {letter}. {opt}")
-            choice = typer.prompt("answer (A-D)").strip().upper()
-            while choice not in item.options:
-                choice = typer.prompt("answer with A, B, C or D").strip().upper()
-            fb = s.answer(item.id, choice)
+        left = s.remaining()
+        clock = f" ({int(left // 60)} min left)" if left is not None else ""
+        typer.echo(f"\n[{k}/{len(s.items)}]{clock} {item.area} - {item.stem}")
+        try:
+            if item.type == "chart":
+                text = typer.prompt("codes")
+                fb = s.answer(item.id, answer_text=text)
+            else:
+                for letter, opt in item.options.items():
+                    typer.echo(f"  {letter}. {opt}")
+                choice = typer.prompt("answer (A-D)").strip().upper()
+                while choice not in item.options:
+                    choice = typer.prompt("answer with A, B, C or D").strip().upper()
+                fb = s.answer(item.id, choice)
+        except TimeoutError as exc:
+            typer.echo(str(exc), err=True)
+            break
         if fb is not None:
             typer.echo(("right. " if fb.correct else f"wrong: key {fb.key}. {fb.why_wrong} ")
                        + fb.rationale)
