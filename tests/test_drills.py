@@ -221,6 +221,10 @@ def test_scheduler_state_transitions() -> None:
     rows = con.execute("SELECT state_before, state_after FROM drill_reviews ORDER BY id")
     assert [tuple(r) for r in rows] == [(1, 1), (1, 2), (2, 3)]
     assert con.execute("SELECT lapses FROM drill_cards").fetchone()[0] == 1
+    due = schedule.due_cards(con, "ana", t1 + dt.timedelta(minutes=11))
+    assert due.to_dict("records") == [{"item_id": "em-001", "due": due["due"][0],
+                                       "state": "Relearning", "lapses": 1, "reviews": 3}]
+    assert schedule.due_cards(con, "ana", t1).empty
 
 
 def test_wrong_answers_come_back_first(pool: list[Item]) -> None:

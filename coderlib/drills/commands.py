@@ -182,6 +182,21 @@ def take_cmd(learner: str = typer.Option(..., "--learner"),
            "seed": seed}) if as_json else typer.echo(res.summary())
 
 
+@drills_app.command("due")
+def due_cmd(learner: str = typer.Option(..., "--learner"),
+            store: Path | None = typer.Option(None, "--store"),
+            as_json: bool = typer.Option(False, "--json")) -> None:
+    """The learner's spaced-repetition cards that are due now (wrong answers come back first)."""
+    from coderlib.drills.records import connect
+    from coderlib.drills.schedule import due_cards
+
+    df = due_cards(connect(store), learner)
+    if as_json:
+        _emit(df.to_dict("records"))
+    else:
+        typer.echo(df.to_string(index=False) if not df.empty else f"nothing due for {learner}")
+
+
 @drills_app.command("report")
 def report_cmd(learner: str | None = typer.Option(None, "--learner"),
                class_name: str | None = typer.Option(None, "--class"),

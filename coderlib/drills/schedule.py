@@ -93,3 +93,24 @@ def priorities(con: sqlite3.Connection, learner: str, item_ids: list[str],
         group = 0 if due <= iso(at) else (1 if lapses else 3)
         out[iid] = Priority(iid, group, due, r)
     return out
+
+
+def due_cards(con: sqlite3.Connection, learner: str, at: dt.datetime | None = None):  # noqa: ANN201
+    """A learner's cards due at ``at`` (default now): item, due, state, lapses, reviews.
+
+    >>> from coderlib.drills.records import connect
+    >>> due_cards(connect(":memory:"), "nobody").empty
+    True
+    """
+    import pandas as pd
+
+    at = at or now_utc()
+    rows = con.execute(
+        "SELECT c.item_id, c.due, c.card_json, c.lapses, "
+        "(SELECT COUNT(*) FROM drill_reviews r WHERE r.learner = c.learner "
+        " AND r.item_id = c.item_id) AS reviews "
+        "FROM drill_cards c WHERE c.learner = ? AND c.due <= ? ORDER BY c.due, c.item_id",
+        (learner, iso(at))).fetchall()
+    out = [{"item_id": r[0], "due": r[1], "state": Card.from_dict(json.loads(r[2])).state.name,
+            "lapses": r[3], "reviews": r[4]} for r in rows]
+    return pd.DataFrame(out, columns=["item_id", "due", "state", "lapses", "reviews"])
