@@ -471,3 +471,21 @@ def test_drills_import_only_lower_floors() -> None:
         found = set(re.findall(r"^\s*(?:from|import) coderlib\.(\w+)", text, re.M))
         assert found <= {"codes", "drg", "exercises", "store", "paths", "drills", "notebooks"}, \
             (path.name, found)
+
+
+def test_duplicate_ids_and_missing_scenario_chart_are_refused(tmp_path: Path) -> None:
+    good = (FIX / "good/items.yaml").read_text()
+    (tmp_path / "a.yaml").write_text(good)
+    (tmp_path / "b.yaml").write_text(good.replace("fx-cpt-001", "fx-cpt-002"))
+    (tmp_path / "c.yaml").write_text(
+        "items:\n  - {id: sc-001, area: scenario, topic: t, difficulty: easy, type: chart,\n"
+        "     chart: no-such-chart, stem: Code this stay in full please.,\n"
+        "     rationale: Graded by the chart grader.}\n")
+    report = validate_bank(tmp_path)
+    msgs = {(r.item_id, f.message) for r in report.refused for f in r.findings}
+    assert any(i == "fx-cm-001" and "also used in" in m for i, m in msgs)
+    assert any(i == "sc-001" and "no exercise chart with id 'no-such-chart'" in m
+               for i, m in msgs)
+    assert [i.id for i in report.items] == ["fx-cm-001", "fx-cpt-001", "fx-cpt-002"]
+    with pytest.raises(ItemFileError, match="also used in"):
+        load_items(tmp_path)
