@@ -252,7 +252,7 @@ def explain(engine: Engine, enc: Encounter, out: dict, drg: str, mdc: str,
     else:
         mdc_reason = (f"MDC {mdc} ({MDC_NAMES.get(mdc, '?')}): the principal diagnosis "
                       f"{dotted_icd10cm(pdx)} is assigned to MDC "
-                      f"{pdx_mdc if pdx_mdc is not None else '?'} in MS-DRG "
+                      f"{f'{pdx_mdc:02d}' if isinstance(pdx_mdc, int) else '?'} in MS-DRG "
                       f"{engine.version}.")
         facts = engine.dx_facts(pdx)
         if facts.sex and enc.sex in ("M", "F") and facts.sex != enc.sex:
