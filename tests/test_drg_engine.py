@@ -49,6 +49,24 @@ def test_poa_1_on_a_hac_code_is_999_as_cms() -> None:
     assert group(Encounter(pdx="J189", sdx=[("J9601", "1")])).drg == "193"
 
 
+# (principal, secondaries, procedures) -> CMS v430's DRG (run on the Java grouper)
+HAC_POA_1_CASES = [
+    ("A419", ["N390:1", "T83518A:Y"], ["0SG0070"], "854"),  # CAUTI not met: grouped
+    ("A419", ["N390:1", "T83518A:N"], ["0SG0070"], "999"),  # CAUTI met: POA 1 -> 999
+    ("J189", ["T83518A:W", "N390:1"], [], "194"),
+    ("J189", ["T83518A:W", "N390:1", "E1100:N"], [], "999"),  # another HAC met
+    ("J189", ["T83518A:Y", "N390:1", "E1100:W"], [], "193"),
+    ("I2510", ["I82401:1", "T8172XA:Y", "I2699:Y"], ["0SR9019", "0D16479"], "999"),  # DVT
+    ("K8010", ["I2699:1", "E1300", "I2609:Y", "T80219A:W"], ["0SRB019"], "999"),
+]
+
+
+@pytest.mark.parametrize("pdx,sdx,procs,cms", HAC_POA_1_CASES)
+def test_poa_1_with_partner_codes_as_cms(pdx: str, sdx: list[str], procs: list[str],
+                                         cms: str) -> None:
+    assert group(Encounter(pdx=pdx, sdx=sdx, procedures=procs)).drg == cms
+
+
 def test_or_status_from_cms_logic() -> None:
     eng = engine_for_version("v43")
     assert eng.procedure_kind("0FT44ZZ") == ("or", "941")  # lap cholecystectomy

@@ -193,7 +193,7 @@ class Engine:
         self._dx: dict[str, DxFacts] = {}
         self._pr: dict[str, ProcFacts] = {}
         self._kind: dict[str, tuple[str, str]] = {}
-        self._partner: dict[tuple[str, str], bool] = {}
+        self._partner: dict[tuple, bool] = {}
         self._not_pdx: dict[str, str | None] = {}
 
     def __repr__(self) -> str:
@@ -227,7 +227,7 @@ class Engine:
         status = int(discharge_status)
         out = self.raw(pdx, sdx, procedures, age, sex, status)
         if out.get("return_code") in _HAC_POA_CODES:
-            fixed = _unmet_hac_poa(self, sdx, out)
+            fixed = _unmet_hac_poa(self, pdx, sdx, procedures, out)
             if fixed is not None:
                 sdx = fixed
                 out = self.raw(pdx, sdx, procedures, age, sex, status)
@@ -324,13 +324,15 @@ class Engine:
         """True when the code is a valid ICD-10-PCS code for this version."""
         return self.proc_facts(code).valid
 
-    def hac_needs_partner(self, code: str, hac_list: str) -> bool:
-        """True when ``code`` alone (POA N) does not meet HAC category ``hac_list`` (it needs
-        another code of the category, as N39.0 needs T83.5- for CAUTI). Cached."""
-        key = (code, hac_list)
+    def hac_needs_partner(self, code: str, hac_list: str, pdx: str = "R69",
+                          procedures: tuple[str, ...] = ()) -> bool:
+        """True when ``code`` as the only secondary (POA N), with the stay's principal and
+        procedures, does not meet HAC category ``hac_list``: it needs another diagnosis of the
+        category, as N39.0 needs T83.5- for CAUTI. Cached."""
+        key = (code, hac_list, pdx, procedures)
         hit = self._partner.get(key)
         if hit is None:
-            o = self.raw("R69", [(code, "N")], [], 65, "M", 1)
+            o = self.raw(pdx, [(code, "N")], list(procedures), 65, "M", 1)
             mine = [s for s in o.get("sdx_output") or () if s.get("code") == code]
             hit = self._partner[key] = not (mine and hac_list in _hac_lists(
                 mine[0], "HAC_CRITERIA_MET"))
@@ -363,13 +365,15 @@ def _hac_lists(o: dict[str, Any], status: str | None = None) -> set[str]:
             if status is None or h.get("hac_status") == status}
 
 
-def _unmet_hac_poa(engine: Engine, sdx: list[tuple[str, str]], out: dict[str, Any],
-                   ) -> list[tuple[str, str]] | None:
+def _unmet_hac_poa(engine: Engine, pdx: str, sdx: list[tuple[str, str]],
+                   procedures: list[str], out: dict[str, Any]) -> list[tuple[str, str]] | None:
     """The secondaries with POA 1 read as Y where msdrg wrongly met a HAC category, or None.
 
-    Wrongly met: the code meets its category only together with a partner (alone, POA N,
-    it does not: N39.0 needs T83.5- for CAUTI), every partner present is POA Y or W, and no
-    other HAC category is met by a code with POA N/U (then CMS also answers 999). CMS v430:
+    Wrongly met: the code meets its category only together with a partner diagnosis (alone,
+    POA N, with the stay's principal and procedures, it does not: N39.0 needs T83.5- for
+    CAUTI, whereas a DVT after hip replacement needs only the procedure), every partner
+    present is POA Y or W, and no other HAC category is met by a code with POA N/U (then CMS
+    also answers 999). CMS v430:
     N39.0:1 + T83.518A:Y -> grouped; + T83.518A:N -> 999; + T83.518A:W with E11.00:N -> 999.
     """
     outputs = out.get("sdx_output") or ()
@@ -380,7 +384,8 @@ def _unmet_hac_poa(engine: Engine, sdx: list[tuple[str, str]], out: dict[str, An
         if poa.get(code) in ("Y", "W", "N", "U", ""):
             continue
         met = _hac_lists(o, "HAC_CRITERIA_MET")
-        if not met or not all(engine.hac_needs_partner(code, k) for k in met):
+        procs = tuple(sorted(set(procedures)))
+        if not met or not all(engine.hac_needs_partner(code, k, pdx, procs) for k in met):
             continue
         partners = [p for p in outputs if p.get("code") != code and _hac_lists(p) & met]
         if partners and all(poa.get(p.get("code")) in ("Y", "W", "") for p in partners):
