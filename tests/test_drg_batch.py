@@ -205,6 +205,10 @@ def test_group_frame_two_processes_same_as_one() -> None:
     one = group_frame(df, processes=1, on_error="record", progress=False)
     two = group_frame(df, processes=2, on_error="record", progress=False)
     pd.testing.assert_frame_equal(one, two)
+    bad = df.astype({"age": object})
+    bad.loc[4321, "age"] = "old"
+    with pytest.raises(RowError, match=r"row 4322 \(id=4322\), column age"):
+        group_frame(bad, processes=2, progress=False)
 
 
 def test_table5_import_for_fy2027(tmp_path, monkeypatch) -> None:

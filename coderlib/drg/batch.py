@@ -20,8 +20,15 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from coderlib.drg.encounter import Encounter, EncounterError, parse_code_list
-from coderlib.drg.engine import VersionError, reset_after_fork
+from coderlib.drg.encounter import (
+    DEFAULT_DISCHARGE_DATE,
+    Encounter,
+    EncounterError,
+    _norm,
+    _parse_date,
+    parse_code_list,
+)
+from coderlib.drg.engine import VersionError, engine_for_date, reset_after_fork
 from coderlib.drg.grouper import group
 
 if TYPE_CHECKING:  # pandas is imported on first use: `import coderlib.drg` stays fast
@@ -49,6 +56,9 @@ class RowError(ValueError):
     def __init__(self, row: object, column: str, reason: str) -> None:
         self.row, self.column, self.reason = row, column, reason
         super().__init__(f"row {row}, column {column}: {reason}")
+
+    def __reduce__(self):  # noqa: ANN204 - survives the trip back from a worker process
+        return (RowError, (self.row, self.column, self.reason))
 
 
 def _blank(value: object) -> bool:
@@ -145,6 +155,41 @@ def group_frame(df: pd.DataFrame, explain: bool = False, on_error: str = "raise"
     return pd.DataFrame({c: [rec.get(c) for rec in out] for c in cols}, columns=cols)
 
 
+def _cell_codes(cell: object) -> list[str]:
+    if isinstance(cell, str):
+        return cell.split(";") if cell else []
+    if isinstance(cell, (list, tuple)):
+        return [str(c) for c in cell]
+    return []
+
+
+def _prefetch(records: list[dict]) -> None:
+    """Validate the new codes of a chunk of rows in bulk before grouping it (one MCE call
+    per few hundred codes instead of one per stay; each worker process does its chunks)."""
+    engines: dict[object, object] = {}
+    by_engine: dict[object, tuple[set[str], set[str]]] = {}
+    for row in records:
+        when = row.get("discharge_date")
+        key = when if isinstance(when, (str, type(None))) else str(when)
+        if key not in engines:
+            try:
+                engines[key] = engine_for_date(_parse_date(when or DEFAULT_DISCHARGE_DATE))
+            except (EncounterError, VersionError):
+                engines[key] = None
+        engine = engines[key]
+        if engine is None:
+            continue
+        dx, pr = by_engine.setdefault(engine, (set(), set()))
+        pdx = row.get("pdx")
+        if isinstance(pdx, str):
+            dx.add(pdx)
+        dx.update(item.partition(":")[0] for item in _cell_codes(row.get("sdx")))
+        pr.update(_cell_codes(row.get("proc", row.get("procedures"))))
+    for engine, (dx, pr) in by_engine.items():
+        engine.prefetch_many(sorted({_norm(c.strip()) for c in dx if c.strip()}),  # type: ignore[attr-defined]
+                             sorted({_norm(c.strip()) for c in pr if c.strip()}))
+
+
 def _group_parallel(ids: list, records: list[dict], explain: bool, on_error: str,
                     workers: int, bar) -> list[dict[str, object]]:
     """Group chunks in ``workers`` processes (forked where the platform allows: the worker
@@ -165,6 +210,8 @@ def _group_parallel(ids: list, records: list[dict], explain: bool, on_error: str
 def _group_chunk(task: tuple) -> list[dict[str, object]]:
     """Group one chunk: (first row index, ids, records, explain, on_error)."""
     start, ids, records, explain, on_error = task
+    if len(records) >= 100:
+        _prefetch(records)
     out: list[dict[str, object]] = []
     # The grouper's caches are many long-lived objects; Python's cyclic GC would rescan
     # them again and again while the batch allocates small results. Pause it for the batch

@@ -267,6 +267,38 @@ class Engine:
         for code in new_pr:
             self._pr[code] = ProcFacts(True)
 
+    def prefetch_many(self, dx: list[str], procedures: list[str], batch: int = 256) -> None:
+        """Validate many codes with few MCE calls (a batch with no invalid code is all valid;
+        one with an invalid code is split in halves). Used before grouping a table, so that
+        worker processes start with the codes known."""
+        todo_dx = [c for c in dict.fromkeys(dx) if c and c not in self._dx]
+        todo_pr = [c for c in dict.fromkeys(procedures) if c and c not in self._pr]
+        for start in range(0, max(len(todo_dx), len(todo_pr)), batch):
+            self._bisect(todo_dx[start:start + batch], todo_pr[start:start + batch])
+
+    def _bisect(self, dx: list[str], procedures: list[str]) -> None:
+        if not dx and not procedures:
+            return
+        if len(dx) + len(procedures) == 1:
+            if dx:
+                self.dx_facts(dx[0])
+            else:
+                self.proc_facts(procedures[0])
+            return
+        if "INVALID_CODE" not in self._mce("R69", dx, procedures, 0):
+            for code in dx:
+                self._dx[code] = DxFacts(True, self._code_sex(code))
+            for code in procedures:
+                self._pr[code] = ProcFacts(True)
+            return
+        if dx and procedures:
+            self._bisect(dx, [])
+            self._bisect([], procedures)
+            return
+        half_dx, half_pr = len(dx) // 2, len(procedures) // 2
+        self._bisect(dx[:half_dx], procedures[:half_pr])
+        self._bisect(dx[half_dx:], procedures[half_pr:])
+
     def _code_sex(self, code: str) -> str | None:
         if code[:3] not in SEX_CATEGORIES:
             return None

@@ -60,7 +60,7 @@ MDC_NAMES = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class SecondaryVerdict:
     """What happened to one secondary diagnosis.
 
@@ -84,7 +84,7 @@ class SecondaryVerdict:
         return self.reason == "counted"
 
 
-@dataclass
+@dataclass(slots=True)
 class ProcedureVerdict:
     """One procedure: O.R. or not, and whether the grouper used it for the final DRG.
 

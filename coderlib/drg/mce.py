@@ -42,7 +42,7 @@ _PCS = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
 _DX = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Edit:
     """One MCE-style finding.
 
@@ -197,8 +197,11 @@ def check(enc: Encounter, engine: Engine) -> list[Edit]:
     """
     edits: list[Edit] = []
     pdx = enc.pdx
-    engine.prefetch([pdx, *(c for c, _ in enc.sdx)], enc.procedures)
-    facts = engine.dx_facts(pdx)
+    known_dx, known_pr = engine._dx, engine._pr
+    if (pdx not in known_dx or any(c not in known_dx for c, _ in enc.sdx)
+            or any(p not in known_pr for p in enc.procedures)):
+        engine.prefetch([pdx, *(c for c, _ in enc.sdx)], enc.procedures)
+    facts = known_dx.get(pdx) or engine.dx_facts(pdx)
     if not facts.valid:
         edits.append(_invalid_dx(pdx, "pdx", principal=True))
     else:
@@ -224,6 +227,11 @@ def check(enc: Encounter, engine: Engine) -> list[Edit]:
         _demographic_edits(edits, "pdx", pdx, facts.sex, _age_kind(pdx), enc)
     seen = {pdx}
     for i, (code, _poa) in enumerate(enc.sdx):
+        f = known_dx.get(code)
+        if f is not None and code not in seen and f.valid and f.sex is None \
+                and code[:1] not in _AGED:
+            seen.add(code)  # the common case: a valid code with no sex or age edit
+            continue
         if code in seen:
             name = f"sdx[{i}]"
             what = "the principal diagnosis" if code == pdx else "an earlier secondary"
@@ -231,13 +239,14 @@ def check(enc: Encounter, engine: Engine) -> list[Edit]:
                               f"{name}: {dotted_icd10cm(code)} repeats {what}; counted once"))
             continue
         seen.add(code)
-        f = engine.dx_facts(code)
+        f = f or engine.dx_facts(code)
         if not f.valid:
             edits.append(_invalid_dx(code, f"sdx[{i}]", principal=False))
         elif f.sex is not None or code[:1] in _AGED:
             _demographic_edits(edits, f"sdx[{i}]", code, f.sex, _age_kind(code), enc)
     for i, code in enumerate(enc.procedures):
-        if engine.proc_facts(code).valid:
+        p = known_pr.get(code) or engine.proc_facts(code)
+        if p.valid:
             continue
         if not _PCS.match(code):
             edits.append(Edit("invalid_proc", "error", code, f"procedures[{i}]",
