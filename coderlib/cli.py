@@ -35,6 +35,7 @@ REGISTRATIONS: list[tuple[str, tuple[str, ...]]] = [
     ("coderlib.codes.index_commands", ("index", "neoplasm", "drug")),
     ("coderlib.store_commands", ("store",)),
     ("coderlib.billing.commands", ("billing",)),
+    ("coderlib.drills.commands", ("drills",)),
 ]
 # END REGISTRATIONS
 #: commands that can also run without Typer: name -> "module:function(argv) -> rc | None"

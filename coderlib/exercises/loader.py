@@ -145,7 +145,8 @@ def chart_files(root: str | Path | None = None) -> list[Path]:
         return [root]
     if not root.exists():
         raise FileNotFoundError(f"exercise path {root} does not exist")
-    return sorted(p for p in root.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+    return sorted(p for p in root.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file()
+                  and "drills" not in p.relative_to(root).parts)  # drill bank: own loader
 
 
 def load_set(folder: str | Path) -> list[Chart]:
