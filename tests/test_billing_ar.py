@@ -79,6 +79,8 @@ def test_injected_rates_are_near_the_recorded_ones() -> None:
     assert abs(rate - expected) < 0.035  # some injections do not fit a claim and are skipped
     by_coder = big.truth.assign(err=big.truth.injected != "").groupby("coder").err.mean()
     assert by_coder["Eli"] > 2 * by_coder["Ada"]
+    achieved = big.truth.injected[big.truth.injected != ""].value_counts().to_dict()
+    assert big.meta["injected_counts"] == achieved  # the sidecar records the achieved mix
 
 
 def test_posting_aging_and_kpis(demo: Demo, payments: list) -> None:

@@ -48,7 +48,7 @@ from coderlib.billing.claims import (
 from coderlib.billing.edi835 import Adjustment, ClaimPayment, LinePayment
 from coderlib.billing.ncci import teaching_tables
 from coderlib.billing.npi import make_npi
-from coderlib.billing.reference import payers
+from coderlib.billing.reference import payers, place_of_service_for
 from coderlib.exercises.model import Chart
 
 DEMO_SEED = 20261201
@@ -195,7 +195,9 @@ def _professional(rng: np.random.Generator, chart: Chart, n: int) -> Professiona
         f"P{n:06d}", payer_id=_payer_for(rng, chart.patient.age, False), patient=pat,
         billing=PRACTICE, submitted=dos + dt.timedelta(days=int(rng.integers(1, 8))),
         chart_id=chart.id, coder=CODERS[int(rng.integers(len(CODERS)))],
-        place_of_service=POS_BY_SETTING.get(chart.setting, "11"), diagnoses=dx,
+        place_of_service=place_of_service_for([ln.code for ln in lines],
+                                              POS_BY_SETTING.get(chart.setting, "11")),
+        diagnoses=dx,
         rendering=Provider(prov, _npi_for(prov)), lines=lines)
 
 
@@ -443,7 +445,14 @@ def make_demo(seed: int = DEMO_SEED, practice: int = 3000, hospital: int = 600) 
         for k, p in rates.items():
             acc += p * factor
             if u < acc:
-                injected = k if _inject(rng, claim, k) else ""
+                # a kind this claim cannot carry (no MUE code, a payer without NCCI ...) gives
+                # way to another kind drawn by the same rates, so the claim-level error rate
+                # holds; the achieved mix is recorded in the sidecar (injected_counts)
+                others = [o for o in rates if o != k]
+                weights = np.array([rates[o] for o in others])
+                order = [k] + list(rng.choice(others, size=len(others), replace=False,
+                                              p=weights / weights.sum()))
+                injected = next((o for o in order if _inject(rng, claim, str(o))), "")
                 break
         row = dict(claim_id=claim.claim_id, kind=kind, chart_id=chart.id,
                    payer_id=claim.payer_id, provider=(claim.rendering.name if isinstance(
@@ -464,6 +473,8 @@ def make_demo(seed: int = DEMO_SEED, practice: int = 3000, hospital: int = 600) 
             "as_of": AS_OF.isoformat(), "history_before": HISTORY_BEFORE.isoformat(),
             "professional_error_rates": PRO_ERRORS, "institutional_error_rates": INST_ERRORS,
             "coder_error_factor": CODER_ERROR_FACTOR,
+            "injected_counts": {str(k): int(v) for k, v in
+                                truth.injected[truth.injected != ""].value_counts().items()},
             "payer_denial_rates": {p.id: p.denial_rate for p in payers().values()},
             "payer_denial_scenarios": [list(d) for d in PAYER_DENIALS],
             "injected_counts": {k: int(v) for k, v in

@@ -115,6 +115,24 @@ def place_name(pos: str) -> str | None:
     return _pos()["places"].get(pos)
 
 
+def place_of_service_for(codes: list[str], preferred: str) -> str:
+    """The place of service a claim's lines can all be billed with: ``preferred`` when it fits.
+
+    A chart's setting gives the usual place (office 11, ED 23 ...); a line whose code belongs
+    elsewhere (a nursing-facility visit seen from an office chart) moves the claim to the
+    first place every line allows.
+
+    >>> place_of_service_for(["99213"], "11"), place_of_service_for(["99316"], "11")
+    ('11', '31')
+    """
+    if not any(pos_problem(c, preferred) for c in codes):
+        return preferred
+    for pos in _pos()["places"]:
+        if not any(pos_problem(c, pos) for c in codes):
+            return pos
+    return preferred
+
+
 @lru_cache(maxsize=4096)
 def pos_problem(code: str, pos: str) -> str | None:
     """Why ``code`` does not belong with place of service ``pos`` (None when it does)."""

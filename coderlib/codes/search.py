@@ -297,6 +297,16 @@ def search(text: str, system: str | None = None, limit: int = 20,
     >>> search("femur fract", system="icd10cm", limit=1)[0].billable
     True
     """
+    # row ids belong to one build of the index: when a damaged index is rebuilt while a
+    # search runs, the ids it collected mean nothing in the new file, so search again
+    before = DB.rebuilds
+    hits = _search(text, system, limit, fuzzy)
+    if DB.rebuilds != before:
+        hits = _search(text, system, limit, fuzzy)
+    return hits
+
+
+def _search(text: str, system: str | None, limit: int, fuzzy: bool) -> list[SearchHit]:
     if system is not None and system not in SYSTEMS:
         raise CodeError(str(system), "unknown_system",
                         f"unknown code system {system!r}; expected one of {', '.join(SYSTEMS)}")
