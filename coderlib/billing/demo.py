@@ -473,8 +473,6 @@ def make_demo(seed: int = DEMO_SEED, practice: int = 3000, hospital: int = 600) 
             "as_of": AS_OF.isoformat(), "history_before": HISTORY_BEFORE.isoformat(),
             "professional_error_rates": PRO_ERRORS, "institutional_error_rates": INST_ERRORS,
             "coder_error_factor": CODER_ERROR_FACTOR,
-            "injected_counts": {str(k): int(v) for k, v in
-                                truth.injected[truth.injected != ""].value_counts().items()},
             "payer_denial_rates": {p.id: p.denial_rate for p in payers().values()},
             "payer_denial_scenarios": [list(d) for d in PAYER_DENIALS],
             "injected_counts": {k: int(v) for k, v in

@@ -48,6 +48,11 @@ def _plain(message: object) -> str:
     return re.sub(r"^(?:sdx|pdx|procedures)(?:\[\d+\])?:\s*", "", str(message))
 
 
+def _or_label(is_or: bool | None) -> str:
+    """A procedure's kind as the grouper sees it (None: a pre-MDC procedure, neither)."""
+    return "pre-MDC" if is_or is None else "O.R." if is_or else "non-O.R."
+
+
 def _money(value: float | None) -> str:
     return "n/a" if value is None else f"${value:,.2f}"
 
@@ -56,14 +61,14 @@ def result_html(result: GroupResult, base_rate: float = DEFAULT_BASE_RATE,
                 baseline: GroupResult | None = None) -> str:
     """The grouping as HTML: DRG, weight, payment (and the change from ``baseline``),
     the reasons, one row per secondary with its verdict, and any edits."""
-    pay = payment(result.drg, base_rate)
+    pay = payment(result.drg, base_rate, version=result.version)
     head = (f"<b>MS-DRG {_e(result.drg)}</b> {_e(result.title)}<br>"
             f"MDC {_e(result.mdc)} &middot; {_e(result.partition)} &middot; severity "
             f"{_e(result.severity)} &middot; {_e(result.version)}<br>weight "
             f"{'n/a' if result.weight is None else f'{result.weight:.4f}'} &middot; payment "
             f"{_money(pay)} (base rate {_money(base_rate)})")
     if baseline is not None:
-        delta = (pay or 0.0) - (payment(baseline.drg, base_rate) or 0.0)
+        delta = (pay or 0.0) - (payment(baseline.drg, base_rate, version=baseline.version) or 0.0)
         cls = "drg-up" if delta > 0 else "drg-down" if delta < 0 else ""
         head += (f"<br>compared with DRG {_e(baseline.drg)}: <span class='{cls}'>"
                  f"{'+' if delta >= 0 else '-'}{_money(abs(delta))}</span>")
@@ -82,7 +87,7 @@ def result_html(result: GroupResult, base_rate: float = DEFAULT_BASE_RATE,
                          "<th>verdict</th><th>why</th></tr>" + rows + "</table>")
         if ex.procedures:
             rows = "".join(f"<tr><td><code>{_e(p.code)}</code></td><td>"
-                           f"{'O.R.' if p.is_or else 'non-O.R.'}</td><td>{_e(p.detail)}</td></tr>"
+                           f"{_or_label(p.is_or)}</td><td>{_e(p.detail)}</td></tr>"
                            for p in ex.procedures)
             parts.append("<table><tr><th>procedure</th><th>kind</th><th>what it did</th></tr>"
                          + rows + "</table>")
