@@ -489,3 +489,17 @@ def test_duplicate_ids_and_missing_scenario_chart_are_refused(tmp_path: Path) ->
     assert [i.id for i in report.items] == ["fx-cm-001", "fx-cpt-001", "fx-cpt-002"]
     with pytest.raises(ItemFileError, match="also used in"):
         load_items(tmp_path)
+
+
+def test_case_item_stems_never_carry_the_chart_title() -> None:
+    """A chart's own title names its answer ("Sepsis due to ..."): stems use the neutral one."""
+    from coderlib.drills.cases import case_items
+    from coderlib.exercises.loader import load_all
+
+    charts = {c.id: c for c in load_all()}
+    items = case_items(list(charts.values()))
+    assert items
+    for item in items:
+        chart = charts[item.source]
+        assert chart.title not in item.stem, item.id
+        assert item.stem.startswith(chart.neutral_title), item.id

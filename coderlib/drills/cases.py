@@ -32,9 +32,8 @@ _EM_FAMILIES = (("99202", "99203", "99204", "99205"), ("99211", "99212", "99213"
 
 
 def _stem(chart: Chart, question: str) -> str:
-    who = f"{chart.patient.age}-year-old {'female' if chart.patient.sex == 'F' else 'male'}"
-    return f"{chart.title}. {who}, {chart.setting.replace('_', ' ')}.\n\n" \
-           f"{chart.chart_text()}\n\n{question}"
+    """The chart under its neutral title (its own title would name the answer)."""
+    return f"{chart.neutral_title}.\n\n{chart.chart_text()}\n\n{question}"
 
 
 def _pdx_item(chart: Chart) -> Item | None:
@@ -145,6 +144,8 @@ def _em_item(chart: Chart) -> Item | None:
         for fam in _EM_FAMILIES:
             if line.code in fam:
                 others = [c for c in fam if c != line.code]
+                if len(others) < 3:  # a two- or three-level family cannot give three levels
+                    return None
                 i = fam.index(line.code)
                 others.sort(key=lambda c, i=i: abs(fam.index(c) - i))
                 return Item(id=f"case-em-{chart.id}", kind="case", area="em",
