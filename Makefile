@@ -50,6 +50,7 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/ruff check coderlib tests bench scripts
 	$(BIN)/coderlib exercises validate exercises
+	$(BIN)/coderlib drills validate
 	$(BIN)/python -m pytest -p no:cacheprovider tests notebooks $(NBVAL)
 
 lint: $(STAMP)

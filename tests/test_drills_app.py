@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from coderlib.ui.serve import voila_command
+
 ROOT = Path(__file__).resolve().parents[1]
-VOILA = Path(sys.executable).with_name("voila")
 
 
 def _free_port() -> int:
@@ -24,12 +23,10 @@ def _free_port() -> int:
 
 def test_voila_serves_the_drills_notebook(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "CODERLIB_STORE": str(tmp_path / "learner.sqlite")}
-    proc = subprocess.Popen(
-        [str(VOILA), "notebooks/05_exam_drills.ipynb", "--no-browser", f"--port={port}",
-         "--Voila.ip=127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-    )
+    cmd, env = voila_command("05_exam_drills", port=port)  # what `make app` runs
+    env["CODERLIB_STORE"] = str(tmp_path / "learner.sqlite")
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=env)
     try:
         deadline = time.monotonic() + 60
         while True:

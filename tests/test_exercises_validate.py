@@ -253,6 +253,9 @@ def test_seventh_character_and_placeholder(broken) -> None:
 
 
 def test_cpt_outside_teaching_subset_is_a_softer_finding(broken) -> None:
+    from coderlib.codes.cpt import known_codes
+
+    assert "61885" not in known_codes()  # the fixture's code must stay outside the subset
     rep = next(c for c in broken.charts if c.file.endswith("warn-cpt-unverified-001.yaml"))
     assert rep.ok
     [f] = [f for f in rep.findings if f.check == "cpt_unverified"]
