@@ -11,7 +11,6 @@ Layout: ``exercises/drills/items/<name>.yaml``, each a mapping with optional ``d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from coderlib.drills.model import Item
-from coderlib.exercises.loader import _loc_text, _problem_text
+from coderlib.exercises.loader import ChartFileError, _loc_text, _problem_text
 from coderlib.paths import exercises_dir
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -35,31 +34,14 @@ def items_dir() -> Path:
     return drills_dir() / "items"
 
 
-@dataclass
-class ItemFileError(ValueError):
+class ItemFileError(ChartFileError):
     """An item file that cannot be loaded: which file, which field, what is wrong.
+
+    The same report as a chart file's (every ``(field, problem)`` pair in ``problems``).
 
     >>> str(ItemFileError("items/em.yaml", "items[2].answer", "answer is missing"))
     'items/em.yaml: items[2].answer: answer is missing'
     """
-
-    file: str
-    field: str
-    problem: str
-    problems: list[tuple[str, str]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        if not self.problems:
-            self.problems = [(self.field, self.problem)]
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return "\n".join(f"{self.file}: {f or '(file)'}: {p}" for f, p in self.problems)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form for ``--json`` output."""
-        return {"file": self.file, "problems": [{"field": f, "problem": p}
-                                                 for f, p in self.problems]}
 
 
 def read_yaml(path: Path) -> Any:
