@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -50,3 +51,10 @@ def test_voila_serves_trainee_notebook(notebook: str) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_landing_page_lists_every_notebook() -> None:
+    """`make app`'s landing page names each app; a new notebook must be added to it."""
+    page = (ROOT / "share/jupyter/voila/templates/coderlib/tree.html").read_text()
+    listed = set(re.findall(r"\('(\d\d_\w+\.ipynb)'", page))
+    assert listed == {nb.name for nb in (ROOT / "notebooks").glob("*.ipynb")}
