@@ -108,7 +108,7 @@ def test_every_namespaced_tag_is_in_the_vocabulary(charts) -> None:
 def test_neutral_titles_give_nothing_away(charts) -> None:
     pattern = re.compile(r"^(Inpatient stay|Outpatient surgery|Emergency department visit|"
                          r"Office visit|Imaging study|Observation stay), "
-                         r"(\d+-year-old (man|woman|boy|girl)|newborn (boy|girl))"
+                         r"(\d+-year-old (man|woman|boy|girl)|(newborn|infant) (boy|girl))"
                          r"(, \d+ days?)?$")
     for c in charts:
         assert pattern.match(c.neutral_title), (c.id, c.neutral_title)

@@ -41,14 +41,15 @@ _SETTING_TITLES = {"inpatient": "Inpatient stay", "outpatient_surgery": "Outpati
                    "radiology": "Imaging study", "observation": "Observation stay"}
 
 
-def _person(age: int, sex: str) -> str:
-    """``45-year-old woman``, ``8-year-old boy``, ``newborn girl`` (age in whole years).
+def _person(age: int, sex: str, birth: bool = False) -> str:
+    """``45-year-old woman``, ``8-year-old boy``; under 1 year ``infant girl``, or ``newborn
+    boy`` for the birth episode itself (age in whole years).
 
-    >>> _person(0, "M"), _person(8, "F"), _person(45, "F")
-    ('newborn boy', '8-year-old girl', '45-year-old woman')
+    >>> _person(0, "M", birth=True), _person(0, "F"), _person(8, "F"), _person(45, "F")
+    ('newborn boy', 'infant girl', '8-year-old girl', '45-year-old woman')
     """
     if age == 0:
-        return "newborn " + ("boy" if sex == "M" else "girl")
+        return ("newborn " if birth else "infant ") + ("boy" if sex == "M" else "girl")
     noun = ("man" if sex == "M" else "woman") if age >= 18 else ("boy" if sex == "M" else "girl")
     return f"{age}-year-old {noun}"
 
@@ -325,7 +326,9 @@ class Chart(_Strict):
         'Inpatient stay, 77-year-old man, 3 days'
         """
         kind = _SETTING_TITLES[self.setting]
-        who = _person(self.patient.age, self.patient.sex)
+        # the birth episode (Z38 principal) is a newborn; any later visit under 1 an infant
+        who = _person(self.patient.age, self.patient.sex,
+                      birth=self.key.principal_dx.code.startswith("Z38"))
         if self.inpatient and self.length_of_stay is not None:
             days = self.length_of_stay
             return f"{kind}, {who}, {days} day{'s' if days != 1 else ''}"
