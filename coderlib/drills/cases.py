@@ -28,7 +28,9 @@ SCENARIO_AREA = "scenario"
 _EM_FAMILIES = (("99202", "99203", "99204", "99205"), ("99211", "99212", "99213", "99214",
                                                        "99215"),
                 ("99281", "99282", "99283", "99284", "99285"),
-                ("99221", "99222", "99223"), ("99231", "99232", "99233"))
+                # hospital care: initial and subsequent visits in one family, so the
+                # distractors teach the initial-vs-subsequent choice as well as the level
+                ("99221", "99222", "99223", "99231", "99232", "99233"))
 
 
 def _stem(chart: Chart, question: str) -> str:
@@ -139,6 +141,22 @@ def _drg_item(chart: Chart) -> Item | None:
                           + key.principal_dx.rationale, source=chart.id)
 
 
+def _em_why(code: str, key: str) -> str:
+    """Why an E/M distractor is wrong: another level, or the other kind of hospital visit.
+
+    >>> _em_why("99223", "99232")
+    'An initial hospital visit code: the note is a later day of the stay (subsequent care)'
+    """
+    initial = {"99221", "99222", "99223"}
+    subsequent = {"99231", "99232", "99233"}
+    if code in initial and key in subsequent:
+        return "An initial hospital visit code: the note is a later day of the stay " \
+               "(subsequent care)"
+    if code in subsequent and key in initial:
+        return "A subsequent hospital visit code: the note is the first visit of the stay"
+    return "Another level of the same family: compare the MDM (or time) documented"
+
+
 def _em_item(chart: Chart) -> Item | None:
     for line in chart.key.lines:
         for fam in _EM_FAMILIES:
@@ -154,8 +172,7 @@ def _em_item(chart: Chart) -> Item | None:
                             stem=_stem(chart, "Which E/M code does the documentation "
                                               "support?"),
                             answer=line.code,
-                            distractors={c: "Another level of the same family: compare "
-                                            "the MDM (or time) documented" for c in others[:3]},
+                            distractors={c: _em_why(c, line.code) for c in others[:3]},
                             rationale=line.rationale, source=chart.id)
     return None
 
