@@ -273,3 +273,23 @@ def test_cli_import_refuses_a_bad_file_naming_it(release_dir: Path, tmp_path: Pa
     assert "installed code sets unchanged" in res.output
     res = runner.invoke(app, ["codesets", "import", str(RELEASE), "--json"])
     assert res.exit_code == 0 and json.loads(res.output)[0]["fiscal_year"] == 2027
+
+
+def test_encoder_and_code_box_put_the_index_first(installed: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a CMS Index imported, the apps' searches walk it first, as coders do."""
+    from coderlib.codes import search
+    from coderlib.ui.encoder import Encoder
+    from coderlib.ui.kit import CodeEntry
+
+    monkeypatch.setattr(search, "_release_state", lambda: "")  # keep the shared index
+    enc = Encoder()
+    enc.date.value = "2026-12-01"
+    enc.box.value = "myocardial infarction st elevation anterior"
+    hits = enc.run_search()
+    assert (hits[0].dotted, hits[0].matched) == ("I21.09", "index")
+    enc.date.value = "2026-12"  # a date still being typed: the newest year's Index
+    assert enc.run_search()[0].dotted == "I21.09"
+    box = CodeEntry()
+    first = box.find("myocardial infarction st elevation anterior")[0]
+    assert (first.dotted, first.matched) == ("I21.09", "index")

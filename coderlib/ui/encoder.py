@@ -1,6 +1,6 @@
 """The encoder: search box, results, code detail with notes, and a PCS table-walk builder.
 
-Every callback calls the library (``coderlib.codes.search.search``,
+Every callback calls the library (``coderlib.codes.search.search_with_index``,
 ``coderlib.codes.lookup.lookup``, ``coderlib.codes.icd10pcs.next_values``/``decode``);
 a ``CodeError`` is shown as a message in the panel, never a traceback. The HTML renderers
 are plain functions, so a notebook can show the same views without widgets.
@@ -20,7 +20,7 @@ import ipywidgets as W
 
 from coderlib.codes.errors import CodeError
 from coderlib.codes.lookup import LookupResult, lookup
-from coderlib.codes.search import SearchHit, search
+from coderlib.codes.search import SearchHit, search_with_index
 from coderlib.ui.kit import CSS
 
 SYSTEM_CHOICES = (("All code sets", ""), ("ICD-10-CM", "icd10cm"), ("ICD-10-PCS", "icd10pcs"),
@@ -187,10 +187,20 @@ class Encoder:
         if code:
             self.show(code)
 
+    def _day(self) -> str | None:
+        """The date of service typed so far, when it is a whole date (else the newest year)."""
+        from coderlib.codes.normalize import date_of_service
+
+        try:
+            return self.date.value.strip() if date_of_service(self.date.value.strip()) else None
+        except (CodeError, ValueError):
+            return None
+
     def run_search(self) -> list[SearchHit]:
         """Search with the box's text and fill the results list."""
         try:
-            hits = search(self.box.value, system=self.system.value or None, limit=self.limit)
+            hits = search_with_index(self.box.value, system=self.system.value or None,
+                                     limit=self.limit, on=self._day())
         except CodeError as err:
             self.message.value = error_html(err)
             return []

@@ -279,7 +279,7 @@ class CodeEntry:
     def find(self, text: str | None = None) -> list:
         """Search as you type: fill the suggestion list (empty text clears it)."""
         from coderlib.codes.errors import CodeError
-        from coderlib.codes.search import search
+        from coderlib.codes.search import search_with_index as search  # the Index leads
 
         if text is not None:
             self.finder.value = text  # observer runs find() again; cheap and idempotent
