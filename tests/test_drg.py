@@ -189,3 +189,13 @@ def test_extensive_burn_without_mv_groups_to_933() -> None:
     assert group(Encounter(pdx="T3255", procedures=["0HR0X72"])).drg == "927"  # skin graft
     # full-thickness (not extensive) burn still needs MV >96 h for 933
     assert group(Encounter(pdx="T2030XA")).drg != "933"
+
+
+def test_unacceptable_principal_follows_cms_list() -> None:
+    """The edit is CMS's MCE list, not a pattern: Z21 and Z79.01 may be principal, Z87.891 not."""
+    def edits(pdx: str) -> list[str]:
+        return [w.edit for w in group(Encounter(pdx=pdx, discharge_date="2026-03-01")).warnings]
+
+    assert "unacceptable_pdx" not in edits("Z21")
+    assert "unacceptable_pdx" not in edits("Z7901")
+    assert "unacceptable_pdx" in edits("Z87891")

@@ -33,13 +33,6 @@ from coderlib.drg.engine import VALID_DISCHARGE_STATUSES, Engine
 #: Valid patient discharge status codes for the CMS grouper (09 and 40-42 are not).
 DISCHARGE_STATUSES = VALID_DISCHARGE_STATUSES
 
-#: Codes reported as additional diagnoses (status, history, exposure, BMI, outcome-of-
-#: delivery and weeks-of-gestation Z codes, OCG I.C.21.c; B95-B97, infectious agents as the
-#: cause of diseases classified elsewhere, which the Tabular tells to use as additional
-#: codes). A coderlib teaching edit (a warning), not CMS's unacceptable-principal list;
-#: I.C.21.c.16 is the opposite list (Z codes that may only be principal/first-listed).
-_SECONDARY_ONLY = re.compile(
-    r"^(?:B9[5-7]|Z1[4-9]|Z2[12]|Z283|Z331|Z37|Z3A|Z6[678]|Z7[7-9]|Z8[0-9]|Z9[0-57-9])")
 _PCS = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
 _DX = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$")
 
@@ -216,16 +209,10 @@ def check(enc: Encounter, engine: Engine) -> list[Edit]:
             edits.append(Edit("manifestation_pdx", "warning", pdx, "pdx",
                               f"pdx: {dotted_icd10cm(pdx)} is a manifestation code (code first "
                               "the underlying condition); not acceptable as principal"))
-        elif _SECONDARY_ONLY.match(pdx):
-            edits.append(Edit("unacceptable_pdx", "warning", pdx, "pdx",
-                              f"pdx: {dotted_icd10cm(pdx)} is not acceptable as principal "
-                              "diagnosis (a status, history or other code reported as an "
-                              "additional diagnosis, Official Guidelines I.C.21.c)"))
         elif not_pdx == "secondary_only":
-            edits.append(Edit("inpatient_unacceptable_pdx", "warning", pdx, "pdx",
+            edits.append(Edit("unacceptable_pdx", "warning", pdx, "pdx",
                               f"pdx: {dotted_icd10cm(pdx)} is on the Medicare Code Editor's "
-                              "list of unacceptable principal diagnoses for an inpatient "
-                              "stay"))
+                              "list of unacceptable principal diagnoses for an inpatient stay"))
         _demographic_edits(edits, "pdx", pdx, facts.sex, _age_kind(pdx), enc)
     seen = {pdx}
     for i, (code, _poa) in enumerate(enc.sdx):

@@ -324,6 +324,8 @@ def _check_demographics(chart: Chart, rep: ChartReport) -> None:
             f"key.{e.field}" if e.field.startswith("procedures") else e.field
         if e.edit in _SEX_AGE_EDITS:
             rep.add("sex_age", fld, e.message.split(": ", 1)[-1])
+        elif e.edit == "unacceptable_pdx" and not chart.inpatient:
+            continue  # an inpatient (MCE) edit: a first-listed outpatient code follows OCG IV
         elif e.edit in _PRINCIPAL_EDITS:
             rep.add("principal", fld, e.message.split(": ", 1)[-1])
         elif e.edit == "invalid_discharge_status" and chart.inpatient:
