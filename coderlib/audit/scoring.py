@@ -24,36 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from coderlib.audit.reference import DEFAULT_BASE_RATE, drg_weights
+from coderlib.intervals import DEFAULT_CONFIDENCE, clopper_pearson
 
 DEFAULT_THRESHOLD = 0.95
-DEFAULT_CONFIDENCE = 0.95
 CODER_COLUMNS = ("dx", "px", "lines", "billed_drg")
 AUDITOR_COLUMNS = ("audit_dx", "audit_px", "audit_lines", "audit_drg")
 RATES = ("code_accuracy", "code_accuracy_with_missed", "record_accuracy", "drg_accuracy")
 
 
 # ----------------------------------------------------------------------------- intervals
-def clopper_pearson(x: np.ndarray | float, n: np.ndarray | float,
-                    confidence: float = DEFAULT_CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
-    """Exact two-sided binomial interval(s), vectorised (scipy beta quantiles).
-
-    >>> lo, hi = clopper_pearson(19, 20)
-    >>> round(float(lo), 4), round(float(hi), 4)
-    (0.7513, 0.9987)
-    """
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
-    a = 1 - confidence
-    with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(x > 0, stats.beta.ppf(a / 2, x, n - x + 1), 0.0)
-        hi = np.where(x < n, stats.beta.ppf(1 - a / 2, x + 1, n - x), 1.0)
-    bad = n <= 0
-    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
-
-
 @dataclass(frozen=True)
 class Estimate:
     """A rate with its exact interval and verdict against a threshold."""

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import beta
 
 from coderlib.drills.blueprint import load_blueprint
+from coderlib.intervals import clopper_pearson
 
 CONFIDENCE = 0.95
 
@@ -67,34 +67,22 @@ def answers(con: sqlite3.Connection, *, learner: str | None = None,
     return pd.read_sql_query(sql + " ORDER BY a.id", con, params=args)
 
 
-def clopper_pearson(k: int, n: int, confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """Exact binomial interval for ``k`` right of ``n``.
-
-    >>> [round(x, 3) for x in clopper_pearson(7, 10)]
-    [0.348, 0.933]
-    """
-    if n == 0:
-        return 0.0, 1.0
-    a = 1 - confidence
-    lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(beta.ppf(1 - a / 2, k + 1, n - k))
-    return lo, hi
+def _rates(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per ``by``: answered, right, accuracy with its 95% Clopper-Pearson interval, seconds."""
+    cols = [by, "answered", "right", "accuracy", "ci_low", "ci_high", "sec_per_item"]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    g = df.groupby(by).agg(answered=("correct", "size"), right=("correct", "sum"),
+                           sec_per_item=("seconds", "mean")).reset_index()
+    g["accuracy"] = g["right"] / g["answered"]
+    g["ci_low"], g["ci_high"] = clopper_pearson(g["right"], g["answered"], CONFIDENCE)
+    return g[cols]
 
 
 def area_accuracy(con: sqlite3.Connection, **filters: Any) -> pd.DataFrame:
     """Per area: answered, right, accuracy, 95% Clopper-Pearson low/high, seconds per item."""
-    df = answers(con, **filters)
-    cols = ["area", "answered", "right", "accuracy", "ci_low", "ci_high", "sec_per_item"]
-    if df.empty:
-        return pd.DataFrame(columns=cols)
-    g = df.groupby("area").agg(answered=("correct", "size"), right=("correct", "sum"),
-                               sec_per_item=("seconds", "mean")).reset_index()
-    g["accuracy"] = g["right"] / g["answered"]
-    ci = [clopper_pearson(int(k), int(n)) for k, n in zip(g["right"], g["answered"],
-                                                           strict=True)]
-    g["ci_low"] = [c[0] for c in ci]
-    g["ci_high"] = [c[1] for c in ci]
-    return g[cols].sort_values("accuracy").reset_index(drop=True)
+    return _rates(answers(con, **filters), "area").sort_values("accuracy") \
+        .reset_index(drop=True)
 
 
 def readiness(con: sqlite3.Connection, exam: str, *, sims: int = 4000, seed: int = 0,
@@ -144,17 +132,7 @@ def most_missed(con: sqlite3.Connection, top: int = 10, **filters: Any) -> pd.Da
 
 def class_table(con: sqlite3.Connection, **filters: Any) -> pd.DataFrame:
     """One row per learner: answered, accuracy with its interval, seconds per item."""
-    df = answers(con, **filters)
-    cols = ["learner", "answered", "right", "accuracy", "ci_low", "ci_high", "sec_per_item"]
-    if df.empty:
-        return pd.DataFrame(columns=cols)
-    g = df.groupby("learner").agg(answered=("correct", "size"), right=("correct", "sum"),
-                                  sec_per_item=("seconds", "mean")).reset_index()
-    g["accuracy"] = g["right"] / g["answered"]
-    ci = [clopper_pearson(int(k), int(n)) for k, n in zip(g["right"], g["answered"],
-                                                           strict=True)]
-    g["ci_low"], g["ci_high"] = [c[0] for c in ci], [c[1] for c in ci]
-    return g[cols]
+    return _rates(answers(con, **filters), "learner")
 
 
 def learners(con: sqlite3.Connection, class_name: str | None = None) -> list[str]:
