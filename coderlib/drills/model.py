@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from coderlib.exercises.model import check_id
+
 KINDS = ("authored", "generated", "case")
 ANSWER_TYPES = ("icd10cm", "icd10pcs", "cpt", "hcpcs", "modifier", "drg", "text", "chart")
 CODE_TYPES = ("icd10cm", "icd10pcs", "cpt", "hcpcs", "modifier", "drg")
@@ -31,9 +33,6 @@ DIFFICULTIES = ("easy", "medium", "hard")
 LETTERS = ("A", "B", "C", "D")
 #: the date an item's codes are checked on when it gives none (inside FY2026, the shipped set)
 DEFAULT_DATE = dt.date(2026, 3, 16)
-
-_ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
 
 def option_text(value: Any) -> str:
     """An option as display text: YAML integers (``99213``) come back as their digits.
@@ -83,9 +82,7 @@ class Item(BaseModel):
     @field_validator("id")
     @classmethod
     def _id_form(cls, value: str) -> str:
-        if not _ID_RE.match(value):
-            raise ValueError(f"id {value!r} must be lower-case letters, digits and dashes")
-        return value
+        return check_id(value)
 
     @field_validator("answer", mode="before")
     @classmethod

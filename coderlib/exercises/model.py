@@ -57,6 +57,17 @@ def _person(age: int, sex: str, birth: bool = False) -> str:
 _ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+def check_id(value: str) -> str:
+    """A chart or drill-item id: lower-case letters, digits and single dashes.
+
+    >>> check_id("ip-sepsis-001")
+    'ip-sepsis-001'
+    """
+    if not _ID_RE.match(value):
+        raise ValueError(f"id {value!r} must be lower-case letters, digits and dashes")
+    return value
+
+
 def _code_text(value: Any) -> Any:
     """Turn a YAML scalar into a normalised code string (ints come back as digits)."""
     if isinstance(value, bool):
@@ -278,9 +289,7 @@ class Chart(_Strict):
     @field_validator("id")
     @classmethod
     def _id_form(cls, value: str) -> str:
-        if not _ID_RE.match(value):
-            raise ValueError(f"id {value!r} must be lower-case letters, digits and dashes")
-        return value
+        return check_id(value)
 
     @field_validator("discharge_status", mode="before")
     @classmethod
