@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import typer
+
+from coderlib.cli_output import emit_json
 
 audit_app = typer.Typer(
     name="audit",
@@ -28,17 +29,13 @@ _JSON = typer.Option(False, "--json", help="Machine-readable JSON output.")
 _STORE = typer.Option(None, "--store", help="SQLite store (default: the user's store).")
 
 
-def _emit(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str))
-
-
 def _fail(exc: Exception | str, as_json: bool) -> None:
     message = str(exc)
     if as_json:
         payload: dict[str, Any] = {"ok": False, "error": message}
         if hasattr(exc, "to_dict"):
             payload["detail"] = exc.to_dict()  # type: ignore[union-attr]
-        _emit(payload)
+        emit_json(payload)
     else:
         typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -89,7 +86,7 @@ def sample_cmd(
             "sample_size": len(sample), "per_stratum": counts,
             "selection_order": sample["encounter_id"].tolist()}
     if as_json:
-        _emit(info)
+        emit_json(info)
     else:
         typer.echo(f"drew {len(sample)} of {pop.size} encounters ({info['method']}, seed {seed})"
                    f" -> {out}")
@@ -126,7 +123,7 @@ def sample_size_cmd(
     info = res.to_dict() | {"normal_approximation": normal_sample_size(
         expected_error, confidence, precision, universe)}
     if as_json:
-        _emit({"ok": True, **info})
+        emit_json({"ok": True, **info})
     else:
         typer.echo(f"sample size {res.sample_size} ({res.method}, {sides}-sided, "
                    f"{confidence:.0%} confidence, +/-{precision:.1%} around {expected_error:.1%};"
@@ -154,7 +151,7 @@ def start_cmd(
         return
     done, total = session.progress()
     if as_json:
-        _emit({"ok": True, "audit_id": audit_id, "sampled": total})
+        emit_json({"ok": True, "audit_id": audit_id, "sampled": total})
     else:
         typer.echo(f"audit {audit_id}: {total} encounters to audit")
 
@@ -178,7 +175,7 @@ def findings_cmd(
         return
     done, total = session.progress()
     if as_json:
-        _emit({"ok": True, "recorded": n, "audited": done, "sampled": total})
+        emit_json({"ok": True, "recorded": n, "audited": done, "sampled": total})
     else:
         typer.echo(f"recorded {n} findings; {done}/{total} encounters audited")
 
@@ -194,7 +191,7 @@ def list_cmd(store: Path = _STORE, as_json: bool = _JSON) -> None:
         _fail(exc, as_json)
         return
     if as_json:
-        _emit({"ok": True, "audits": df.to_dict("records")})
+        emit_json({"ok": True, "audits": df.to_dict("records")})
     else:
         typer.echo(df.to_string(index=False) if len(df) else "no audits")
 
@@ -281,7 +278,7 @@ def score_cmd(
         _fail(exc, as_json)
         return
     if as_json:
-        _emit({"ok": True, "overall": overall.to_dict("records")[0],
+        emit_json({"ok": True, "overall": overall.to_dict("records")[0],
                "groups": groups.to_dict("records")})
         return
     cols = [by, "encounters", "code_accuracy", "code_accuracy_lower", "code_accuracy_upper",
@@ -322,7 +319,7 @@ def report_cmd(
         _fail(exc, as_json)
         return
     if as_json:
-        _emit({"ok": True, "title": report.title, "files": [str(p) for p in paths],
+        emit_json({"ok": True, "title": report.title, "files": [str(p) for p in paths],
                "figures": [str(p) for p in fig_paths],
                "overall": report.tables["overall"].to_dict("records")[0]})
     else:

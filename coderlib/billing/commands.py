@@ -20,16 +20,14 @@ from pathlib import Path
 
 import typer
 
+from coderlib.cli_output import fail
+
 billing_app = typer.Typer(help="Claims (837P/837I), the scrub, work queues, 835 posting, AR.",
                           no_args_is_help=True)
 
 
 def _fail(message: str, as_json: bool, code: int = 2) -> None:
-    if as_json:
-        typer.echo(json.dumps({"error": message}))
-    else:
-        typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+    fail(message, as_json, code, ok_field=False)
 
 
 def _need_file(path: Path, as_json: bool) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from coderlib.cli_output import fail
 from coderlib.codes.normalize import dotted_icd10cm
 from coderlib.drg.batch import group_frame
 from coderlib.drg.encounter import Encounter, EncounterError, parse_code_list
@@ -48,11 +49,7 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def _fail(message: str, as_json: bool, code: int = 2) -> None:
-    if as_json:
-        typer.echo(json.dumps({"error": message}))
-    else:
-        typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+    fail(message, as_json, code, ok_field=False)
 
 
 def group_command(

@@ -10,26 +10,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
+from coderlib.cli_output import emit_json, fail
+
 drills_app = typer.Typer(name="drills", no_args_is_help=True,
                          help="CPC/CCS exam drills: item bank, sessions, hand-outs, reports.")
-
-
-def _emit(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str))
-
-
-def _fail(message: str, as_json: bool, code: int = 2) -> None:
-    if as_json:
-        _emit({"ok": False, "error": message})
-    else:
-        typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 @drills_app.command("validate")
@@ -40,7 +28,7 @@ def validate_cmd(path: Path | None = typer.Argument(None, help="An item file or 
     from coderlib.drills.check import validate_bank
 
     report = validate_bank(path)
-    _emit(report.to_dict()) if as_json else typer.echo(report.render())
+    emit_json(report.to_dict()) if as_json else typer.echo(report.render())
     if not report.ok:
         raise typer.Exit(1)
 
@@ -59,7 +47,7 @@ def stats_cmd(seed: int = typer.Option(0, help="Seed for the generated items."),
     from coderlib.drills.coverage import coverage
 
     df = coverage(_pool(None, seed, generated))
-    _emit(df.to_dict("records")) if as_json else typer.echo(df.to_string(index=False))
+    emit_json(df.to_dict("records")) if as_json else typer.echo(df.to_string(index=False))
 
 
 def _select(set_: str, n: int | None, seed: int, generated: int, as_json: bool) -> list:
@@ -77,7 +65,7 @@ def _select(set_: str, n: int | None, seed: int, generated: int, as_json: bool) 
         return draw(_pool(exam_name, seed, generated), n or 20, seed,
                     exam=exam, area=None if exam else set_)
     except (NotEnoughItems, KeyError, ValueError) as exc:
-        _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc), as_json)
+        fail(str(exc.args[0] if isinstance(exc, KeyError) else exc), as_json)
     return []
 
 
@@ -96,7 +84,7 @@ def bundle_cmd(set_: str = typer.Option(..., "--set", help="An exam (CPC, CCS: a
     from coderlib.drills import handout
 
     if fmt not in ("json", "nbgrader", "anki"):
-        _fail(f"--format must be json, nbgrader or anki, got {fmt!r}", as_json)
+        fail(f"--format must be json, nbgrader or anki, got {fmt!r}", as_json)
     items = _select(set_, n, seed, generated, as_json)
     title = f"coderlib {set_} drill (seed {seed})"
     if fmt == "json":
@@ -107,7 +95,7 @@ def bundle_cmd(set_: str = typer.Option(..., "--set", help="An exam (CPC, CCS: a
         info = handout.write_nbgrader(items, out, f"{set_}_{seed}".replace("-", "_"))
         handout.write_bundle(items, out / "keys", title=title, seed=seed)
     info["seed"] = seed
-    _emit(info) if as_json else typer.echo(
+    emit_json(info) if as_json else typer.echo(
         f"wrote {info.get('items', info.get('notes'))} items (bundle {info['bundle']}, seed "
         f"{seed}) to {info['out']}")
 
@@ -122,10 +110,10 @@ def grade_cmd(bundle: Path = typer.Argument(..., help="The bundle folder (with k
     try:
         g = grade_bundle(bundle, answers)
     except AnswerFileError as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
         return
     if as_json:
-        _emit(g.to_dict())
+        emit_json(g.to_dict())
     else:
         typer.echo(g.table[["item_id", "area", "choice", "key", "correct"]].to_string(
             index=False))
@@ -154,7 +142,7 @@ def take_cmd(learner: str = typer.Option(..., "--learner"),
                                exam=exam, area=area, difficulty=difficulty,
                                class_name=class_name)
     except (NotEnoughItems, KeyError, ValueError) as exc:
-        _fail(str(exc.args[0] if isinstance(exc, KeyError) else exc), as_json)
+        fail(str(exc.args[0] if isinstance(exc, KeyError) else exc), as_json)
         return
     for k, item in enumerate(s.items, 1):
         left = s.remaining()
@@ -178,7 +166,7 @@ def take_cmd(learner: str = typer.Option(..., "--learner"),
             typer.echo(("right. " if fb.correct else f"wrong: key {fb.key}. {fb.why_wrong} ")
                        + fb.rationale)
     res = s.finish()
-    _emit({"session": res.session_id, "score": res.score, "passed": res.passed,
+    emit_json({"session": res.session_id, "score": res.score, "passed": res.passed,
            "seed": seed}) if as_json else typer.echo(res.summary())
 
 
@@ -192,7 +180,7 @@ def due_cmd(learner: str = typer.Option(..., "--learner"),
 
     df = due_cards(connect(store), learner)
     if as_json:
-        _emit(df.to_dict("records"))
+        emit_json(df.to_dict("records"))
     else:
         typer.echo(df.to_string(index=False) if not df.empty else f"nothing due for {learner}")
 
@@ -213,7 +201,7 @@ def report_cmd(learner: str | None = typer.Option(None, "--learner"),
     ready = mastery.readiness(con, exam, **f)
     missed = mastery.most_missed(con, **f)
     if as_json:
-        _emit({"areas": areas.to_dict("records"), "readiness": ready,
+        emit_json({"areas": areas.to_dict("records"), "readiness": ready,
                "most_missed": missed.to_dict("records")})
         return
     typer.echo(areas.to_string(index=False) if not areas.empty else "no scored answers yet")
@@ -241,7 +229,7 @@ def reports_cmd(class_name: str | None = typer.Option(None, "--class"),
     path = (store or store_path()).resolve()
     names = mastery.learners(connect(path), class_name)
     if not names:
-        _fail(f"no scored drill answers{f' for class {class_name}' if class_name else ''} "
+        fail(f"no scored drill answers{f' for class {class_name}' if class_name else ''} "
               f"in {path}", as_json)
     out = out or build_dir() / "drills_reports"
     runs = []
@@ -255,7 +243,7 @@ def reports_cmd(class_name: str | None = typer.Option(None, "--class"),
         if not as_json:
             typer.echo(f"{learner}: {'ok' if run.ok else 'FAILED ' + run.error} -> {run.html}")
     if as_json:
-        _emit(runs)
+        emit_json(runs)
     if not all(r["ok"] for r in runs):
         raise typer.Exit(1)
 

@@ -10,30 +10,19 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from coderlib.cli_output import emit_json, fail
+
 exercises_app = typer.Typer(
     name="exercises",
     help="Exercise charts: validate answer keys, grade answers, list and pick charts.",
     no_args_is_help=True,
 )
-
-
-def _emit_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, default=str))
-
-
-def _fail(message: str, as_json: bool, code: int = 2) -> None:
-    if as_json:
-        _emit_json({"ok": False, "error": message})
-    else:
-        typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 @exercises_app.command("validate")
@@ -48,7 +37,7 @@ def validate_cmd(
 
     report = validate_path(path)
     if as_json:
-        _emit_json(report.to_dict())
+        emit_json(report.to_dict())
     else:
         typer.echo(report.render(verbose=verbose))
     if not report.ok:
@@ -61,9 +50,9 @@ def _load(chart: str, root: Path | None, as_json: bool):  # noqa: ANN202 - a Cha
     try:
         return find_chart(chart, root)
     except KeyError as exc:
-        _fail(str(exc.args[0]), as_json)
+        fail(str(exc.args[0]), as_json)
     except (ChartFileError, FileNotFoundError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
 
 
 def _result_table(result: Any) -> str:
@@ -105,11 +94,11 @@ def grade_cmd(
             finally:
                 con.close()
         except StoreError as exc:
-            _fail(str(exc), as_json)
+            fail(str(exc), as_json)
             return
         attempt_id, result = done.attempt_id, done.result
     if as_json:
-        _emit_json({"ok": True, "attempt_id": attempt_id, **result.to_dict()})
+        emit_json({"ok": True, "attempt_id": attempt_id, **result.to_dict()})
         return
     typer.echo(result.summary())
     if result.drg_note:
@@ -145,10 +134,10 @@ def list_cmd(
         charts = filter_charts(load_all(root), set=set_, setting=setting,
                                difficulty=difficulty, topic=topic)
     except (ChartFileError, ValueError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     df = catalogue(charts)
     if as_json:
-        _emit_json({"ok": True, "count": len(df), "charts": df.to_dict("records")})
+        emit_json({"ok": True, "count": len(df), "charts": df.to_dict("records")})
     elif df.empty:
         typer.echo("no charts match")
     else:
@@ -173,10 +162,10 @@ def pick_cmd(
         pick = pick_chart(load_all(root), seed, set=set_, setting=setting,
                           difficulty=difficulty, topic=topic)
     except (ChartFileError, ValueError, LookupError) as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
     c = pick.chart
     if as_json:
-        _emit_json({"ok": True, "seed": pick.seed, "pool": pick.pool, "chart_id": c.id,
+        emit_json({"ok": True, "seed": pick.seed, "pool": pick.pool, "chart_id": c.id,
                     "set": c.set, "setting": c.setting, "neutral_title": c.neutral_title,
                     "title": c.title,
                     "patient": c.patient.model_dump(), "dates": c.dates.model_dump(),
@@ -207,10 +196,10 @@ def history_cmd(
         finally:
             con.close()
     except StoreError as exc:
-        _fail(str(exc), as_json)
+        fail(str(exc), as_json)
         return
     if as_json:
-        _emit_json({"ok": True, "rows": df.to_dict("records")})
+        emit_json({"ok": True, "rows": df.to_dict("records")})
     elif df.empty:
         typer.echo("no attempts yet")
     else:
