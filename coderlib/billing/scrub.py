@@ -36,6 +36,7 @@ from coderlib.billing.npi import npi_problem
 from coderlib.billing.reference import UnknownPayer, payer, pos_problem
 from coderlib.codes.errors import CodeError
 from coderlib.drg.engine import VALID_DISCHARGE_STATUSES
+from coderlib.drg.mce import age_conflict
 
 #: Every edit the scrubber raises: id -> (severity, queue, what it checks).
 EDITS: dict[str, tuple[str, str, str]] = {
@@ -215,17 +216,6 @@ def _dx_sex_fy(code: str, fy_start: dt.date) -> str | None:
         return None
 
 
-def _age_problem(code: str, age: int) -> str | None:
-    """The Medicare Code Editor's age classes: perinatal codes at age 0, maternity 9-64."""
-    if code[:1] == "P" or code.startswith("Z38"):
-        if age != 0:
-            return f"{code} is a perinatal/newborn code (age 0) but the patient is {age}"
-    elif code[:1] == "O" or code.startswith(("Z33", "Z34", "Z3A", "Z37", "Z39")):
-        if not 9 <= age <= 64:
-            return f"{code} is a maternity code (ages 9-64) but the patient is {age}"
-    return None
-
-
 @lru_cache(maxsize=4096)
 def _npi(npi: str) -> tuple[str, str] | None:
     problem = npi_problem(npi)
@@ -319,7 +309,7 @@ def _dx_checks(c: Claim, day: dt.date | None, age: int | None, out: list[ScrubEd
                                      f"diagnosis but the patient's sex is {sex}", fld,
                                      code=code))
         if age is not None:
-            problem = _age_problem(code, age)
+            problem = age_conflict(code, age)
             if problem:
                 out.append(ScrubEdit("age_conflict", cid, problem, fld, code=code))
     if isinstance(c, InstitutionalClaim) and c.type_of_bill[:2] == "11":

@@ -104,7 +104,12 @@ def code_sex(engine: Engine, code: str) -> str | None:
     return engine.dx_facts(code).sex
 
 
-def _age_conflict(code: str, age: int) -> str | None:
+def age_conflict(code: str, age: int) -> str | None:
+    """The Medicare Code Editor's age classes: perinatal codes at age 0, maternity 9-64.
+
+    >>> age_conflict("O80", 5)
+    'O80 is a maternity code (ages 9-64) but age is 5'
+    """
     if code[:1] == "P" or code.startswith("Z38"):
         if age != 0:
             return f"{dotted_icd10cm(code)} is a newborn/perinatal code but age is {age}"
@@ -269,7 +274,7 @@ def _demographic_edits(edits: list[Edit], name: str, code: str, need_sex: str | 
                           f"{name}: {dotted_icd10cm(code)} is a {which}-only diagnosis but "
                           f"sex is {enc.sex}"))
     if age_kind is not None:
-        age_msg = _age_conflict(code, enc.age)
+        age_msg = age_conflict(code, enc.age)
         if age_msg:
             edits.append(Edit("age_conflict", "warning", code, name, f"{name}: {age_msg}"))
 
